@@ -1,0 +1,206 @@
+#include "daemon/catalog/reader.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace partitiond::catalog {
+namespace {
+
+// One row per (configured table, partition); a configured table with no partitions, or that does
+// not exist, still yields one row with NULL partition columns. A table detached by an interrupted
+// retention drop is no longer in pg_inherits, so it is found through the comment the executor left
+// on it, which names the parent's OID.
+constexpr const char* kSnapshotQuery = R"sql(
+WITH wanted AS (
+  SELECT w.nspname, w.relname, w.ord
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(nspname, relname, ord)
+),
+parents AS (
+  SELECT w.ord, c.oid, c.relkind, c.relrowsecurity, pg_get_userbyid(c.relowner) AS owner,
+         pt.partstrat, pt.partnatts, a.attname, a.atttypid
+  FROM wanted w
+  LEFT JOIN pg_namespace n ON n.nspname = w.nspname
+  LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.relname
+  LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
+  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0] AND pt.partnatts = 1
+),
+children AS (
+  SELECT i.inhparent AS parent, i.inhrelid AS child, i.inhdetachpending AS pending,
+         false AS orphan
+  FROM pg_inherits i JOIN parents p ON p.oid = i.inhparent AND p.relkind = 'p'
+  UNION ALL
+  SELECT substring(d.description FROM ' of ([0-9]+)$')::oid, d.objoid, false, true
+  FROM pg_description d
+  WHERE d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+    AND d.description LIKE $3::text || ' of %'
+    AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)
+)
+SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
+       p.attname, format_type(p.atttypid, NULL), p.owner, p.relrowsecurity,
+       cn.nspname, cc.relname, pg_get_expr(cc.relpartbound, cc.oid), ch.pending, ch.orphan,
+       (cc.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
+         * current_setting('block_size')::bigint,
+       greatest(cc.reltuples, 0), cc.relrowsecurity,
+       pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL
+FROM parents p
+LEFT JOIN children ch ON ch.parent = p.oid
+LEFT JOIN pg_class cc ON cc.oid = ch.child
+LEFT JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+LEFT JOIN pg_class t ON t.oid = cc.reltoastrelid
+LEFT JOIN LATERAL (SELECT sum(ic.relpages) AS pages FROM pg_index x
+                   JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = cc.oid) ix ON true
+ORDER BY p.ord
+)sql";
+
+enum Column {
+  kOrd,
+  kOid,
+  kRelkind,
+  kStrategy,
+  kKeyColumns,
+  kKeyName,
+  kKeyType,
+  kOwner,
+  kParentRls,
+  kChildSchema,
+  kChildName,
+  kBoundExpr,
+  kPending,
+  kOrphan,
+  kBytes,
+  kRows,
+  kChildRls,
+  kInRecovery,
+  kStatePresent,
+};
+
+// PostgreSQL array literal of text values: {"a","b"} with backslash escapes.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::optional<KeyType> KeyTypeFromName(std::string_view name) {
+  if (name == "date") return KeyType::kDate;
+  if (name == "timestamp without time zone") return KeyType::kTimestamp;
+  if (name == "timestamp with time zone") return KeyType::kTimestamptz;
+  return std::nullopt;
+}
+
+std::string_view RelkindName(std::string_view relkind) {
+  if (relkind == "r") return "a regular table";
+  if (relkind == "v") return "a view";
+  if (relkind == "m") return "a materialized view";
+  if (relkind == "f") return "a foreign table";
+  return "not a table";
+}
+
+// Validates the parent columns of a row; returns the error for the table, if any.
+std::optional<std::string> ParentError(const pg::Result& r, int row, const std::string& table) {
+  if (r.IsNull(row, kOid)) return fmt::format("table {} does not exist", table);
+  if (r.Get(row, kRelkind) != "p") {
+    return fmt::format("{} is {}, not a partitioned table", table,
+                       RelkindName(r.Get(row, kRelkind)));
+  }
+  const std::string_view strategy = r.Get(row, kStrategy);
+  if (strategy != "r") {
+    return fmt::format("{} is {}-partitioned; only RANGE partitioning is supported", table,
+                       strategy == "l" ? "LIST" : "HASH");
+  }
+  if (r.GetInt(row, kKeyColumns) != 1) {
+    return fmt::format("{} has a {}-column partition key; only a single column is supported", table,
+                       r.GetInt(row, kKeyColumns));
+  }
+  if (r.IsNull(row, kKeyName)) {
+    return fmt::format("{} is partitioned on an expression; only a plain column is supported",
+                       table);
+  }
+  if (!KeyTypeFromName(r.Get(row, kKeyType))) {
+    return fmt::format(
+        "partition key column \"{}\" of {} has type {}; only date, timestamp and timestamptz are "
+        "supported",
+        r.Get(row, kKeyName), table, r.Get(row, kKeyType));
+  }
+  return std::nullopt;
+}
+
+void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
+  Partition p;
+  p.schema = r.Get(row, kChildSchema);
+  p.name = r.Get(row, kChildName);
+  p.detach_pending = r.GetBool(row, kPending);
+  p.detached_for_drop = r.GetBool(row, kOrphan);
+  p.bytes = r.GetInt(row, kBytes);
+  p.rows_estimate = r.GetDouble(row, kRows);
+  p.row_security = r.GetBool(row, kChildRls);
+  if (!p.detached_for_drop) {
+    p.bound_expr = r.Get(row, kBoundExpr);
+    if (!ParseRangeBound(p.bound_expr, table.key_type, p)) {
+      table.error = fmt::format("cannot understand the bound of partition {}.{} of {}: {}",
+                                p.schema, p.name, table.configured.ToString(), p.bound_expr);
+      return;
+    }
+  }
+  table.partitions.push_back(std::move(p));
+}
+
+// Range partitions by lower bound (MINVALUE first), then the default, then orphans.
+void SortPartitions(std::vector<Partition>& partitions) {
+  auto rank = [](const Partition& p) { return p.detached_for_drop ? 2 : p.is_default ? 1 : 0; };
+  std::stable_sort(partitions.begin(), partitions.end(),
+                   [&](const Partition& a, const Partition& b) {
+                     if (rank(a) != rank(b)) return rank(a) < rank(b);
+                     const KeyValue lo = KeyValue::min();
+                     return a.from.value_or(lo) < b.from.value_or(lo);
+                   });
+}
+
+}  // namespace
+
+DatabaseSnapshot ReadSnapshot(pg::Connection& conn,
+                              const std::vector<config::TableConfig>& tables) {
+  std::vector<std::string> schemas, names;
+  for (const auto& t : tables) {
+    schemas.push_back(t.name.schema);
+    names.push_back(t.name.table);
+  }
+  const pg::Result r = conn.ExecParams(
+      kSnapshotQuery, {TextArray(schemas), TextArray(names), kDetachedForDropComment});
+
+  DatabaseSnapshot snapshot;
+  for (const auto& t : tables) snapshot.tables.push_back(TableSnapshot{.configured = t.name});
+  for (int row = 0; row < r.rows(); ++row) {
+    snapshot.in_recovery = r.GetBool(row, kInRecovery);
+    snapshot.state_schema_present = r.GetBool(row, kStatePresent);
+    TableSnapshot& table = snapshot.tables.at(static_cast<size_t>(r.GetInt(row, kOrd) - 1));
+    if (table.error) continue;
+    if (table.key_column.empty()) {
+      table.error = ParentError(r, row, table.configured.ToString());
+      if (table.error) continue;
+      table.oid = static_cast<std::uint32_t>(r.GetInt(row, kOid));
+      table.owner = r.Get(row, kOwner);
+      table.key_column = r.Get(row, kKeyName);
+      table.key_type = *KeyTypeFromName(r.Get(row, kKeyType));
+      table.row_security = r.GetBool(row, kParentRls);
+    }
+    if (!r.IsNull(row, kChildName)) AddPartition(r, row, table);
+  }
+  for (auto& table : snapshot.tables) {
+    if (table.error) table.partitions.clear();
+    SortPartitions(table.partitions);
+  }
+  return snapshot;
+}
+
+}  // namespace partitiond::catalog

@@ -1,0 +1,22 @@
+// Reads the DatabaseSnapshot for a list of configured tables in one round trip, whatever the
+// number of tables and partitions. Takes no locks on user tables (sizes come from pg_class
+// statistics), so it never waits behind, or queues, application traffic.
+#pragma once
+
+#include <vector>
+
+#include "daemon/catalog/snapshot.h"
+#include "daemon/config/config.h"
+#include "daemon/pg/connection.h"
+
+namespace partitiond::catalog {
+
+// Comment the executor puts on a partition before detaching it for a retention drop, so a drop
+// interrupted between DETACH and DROP is found and finished by the next pass.
+inline constexpr const char* kDetachedForDropComment = "partitiond: detached for retention drop";
+
+// Throws pg::Error when the query itself fails; problems with one table (missing, wrong kind of
+// partitioning, unparseable bounds) are reported in that table's TableSnapshot::error instead.
+DatabaseSnapshot ReadSnapshot(pg::Connection& conn, const std::vector<config::TableConfig>& tables);
+
+}  // namespace partitiond::catalog

@@ -1,0 +1,17 @@
+// The commands of GUIDE §2. Each returns the process exit code; output goes to the given streams
+// (logs go to spdlog's stderr sink).
+#pragma once
+
+#include <ostream>
+
+#include "daemon/cli/args.h"
+#include "daemon/common/env.h"
+
+namespace partitiond::cli {
+
+int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err);
+
+// Sets up spdlog on stderr at the given level ("info", ...) in text or JSON lines.
+void ConfigureLogging(const std::string& level, bool json);
+
+}  // namespace partitiond::cli

@@ -1,0 +1,22 @@
+// partitiond entry point: parse the command line and hand over to the command.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "daemon/cli/args.h"
+#include "daemon/cli/commands.h"
+#include "daemon/common/env.h"
+
+int main(int argc, char** argv) {
+  namespace cli = partitiond::cli;
+  cli::ConfigureLogging("info", false);
+  cli::Args args;
+  try {
+    args = cli::ParseArgs(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const cli::UsageError& e) {
+    std::cerr << "partitiond: " << e.what() << "\n" << cli::UsageText();
+    return 2;
+  }
+  auto env = partitiond::MakeSystemEnv();
+  return cli::RunCommand(args, *env, std::cout, std::cerr);
+}

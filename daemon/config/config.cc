@@ -1,0 +1,163 @@
+#include "daemon/config/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+#include "daemon/config/duration.h"
+#include "daemon/config/listen_address.h"
+#include "daemon/config/sections.h"
+#include "daemon/config/yaml_reader.h"
+
+namespace partitiond::config {
+namespace {
+
+using detail::Field;
+using detail::Mapping;
+using detail::Source;
+
+YAML::Node LoadDocument(const Source& source, std::string_view text) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    source.Fail(e.mark, e.msg);
+  }
+  if (documents.empty()) return YAML::Node();
+  if (documents.size() > 1) source.Fail(documents[1].Mark(), "expected a single YAML document");
+  return documents.front();
+}
+
+LogConfig ParseLog(const Field& field) {
+  const Mapping map(field, "log", {"level", "format"});
+  LogConfig log;
+  if (const std::optional<Field> level = map.Find("level")) {
+    log.level = level->String();
+    if (log.level != "trace" && log.level != "debug" && log.level != "info" &&
+        log.level != "warn" && log.level != "error") {
+      level->Fail("level: expected trace, debug, info, warn or error, got \"" + log.level + "\"");
+    }
+  }
+  if (const std::optional<Field> format = map.Find("format")) {
+    const std::string text = format->String();
+    if (text == "text") {
+      log.format = LogFormat::kText;
+    } else if (text == "json") {
+      log.format = LogFormat::kJson;
+    } else {
+      format->Fail("format: expected text or json, got \"" + text + "\"");
+    }
+  }
+  return log;
+}
+
+MetricsConfig ParseMetrics(const Field& field) {
+  const Mapping map(field, "metrics", {"listen"});
+  if (const std::optional<Field> listen = map.Find("listen")) {
+    return listen->Parse(ParseListenAddress);
+  }
+  return MetricsConfig{};
+}
+
+void ReadDuration(const std::optional<Field>& field, std::chrono::milliseconds& out,
+                  bool allow_zero = false) {
+  if (!field) return;
+  out =
+      field->Parse([allow_zero](std::string_view text) { return ParseDuration(text, allow_zero); });
+}
+
+// The field to blame for a conflict between two settings: the first if it was written, else the
+// second (a conflict needs at least one of them written, the defaults agree with each other).
+const Field& Blame(const std::optional<Field>& first, const std::optional<Field>& second) {
+  return first ? *first : *second;
+}
+
+MaintenanceConfig ParseMaintenance(const Field& field) {
+  const Mapping map(field, "maintenance",
+                    {"interval", "jitter", "lock_timeout", "statement_timeout", "max_attempts"});
+  MaintenanceConfig m;
+  const std::optional<Field> interval = map.Find("interval");
+  const std::optional<Field> jitter = map.Find("jitter");
+  const std::optional<Field> lock_timeout = map.Find("lock_timeout");
+  const std::optional<Field> statement_timeout = map.Find("statement_timeout");
+  ReadDuration(interval, m.interval);
+  ReadDuration(jitter, m.jitter, /*allow_zero=*/true);
+  ReadDuration(lock_timeout, m.lock_timeout);
+  ReadDuration(statement_timeout, m.statement_timeout);
+  if (const std::optional<Field> attempts = map.Find("max_attempts")) {
+    m.max_attempts = static_cast<int>(attempts->Integer(1, std::numeric_limits<int>::max()));
+  }
+  if (m.jitter > m.interval) {
+    Blame(jitter, interval)
+        .Fail("jitter (" + FormatDuration(m.jitter) + ") must not exceed interval (" +
+              FormatDuration(m.interval) + ")");
+  }
+  if (m.lock_timeout >= m.statement_timeout) {
+    Blame(lock_timeout, statement_timeout)
+        .Fail("lock_timeout (" + FormatDuration(m.lock_timeout) +
+              ") must be less than statement_timeout (" + FormatDuration(m.statement_timeout) +
+              ")");
+  }
+  return m;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+[[noreturn]] void FailToRead(const std::string& path, int error) {
+  throw ConfigError(path +
+                    ": cannot read: " + std::error_code(error, std::generic_category()).message());
+}
+
+std::string ReadFile(const std::string& path) {
+  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rbe"));
+  if (!file) FailToRead(path, errno);
+  std::string text;
+  char buffer[1 << 16];
+  while (true) {
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
+    text.append(buffer, n);
+    if (n < sizeof buffer) break;
+  }
+  if (std::ferror(file.get())) FailToRead(path, errno);
+  return text;
+}
+
+}  // namespace
+
+std::string_view ToString(RetentionAction action) {
+  switch (action) {
+    case RetentionAction::kDrop:
+      return "drop";
+    case RetentionAction::kDetach:
+      return "detach";
+    case RetentionAction::kArchive:
+      return "archive";
+  }
+  return "unknown";
+}
+
+Config ParseConfig(std::string_view yaml_text, const std::string& source_name) {
+  const Source source(source_name);
+  const Field root(source, "", LoadDocument(source, yaml_text), YAML::Mark());
+  const Mapping map(root, "the top level", {"log", "metrics", "maintenance", "databases"});
+  Config config;
+  config.source = source_name;
+  if (const std::optional<Field> log = map.Find("log")) config.log = ParseLog(*log);
+  if (const std::optional<Field> metrics = map.Find("metrics")) {
+    config.metrics = ParseMetrics(*metrics);
+  }
+  if (const std::optional<Field> maintenance = map.Find("maintenance")) {
+    config.maintenance = ParseMaintenance(*maintenance);
+  }
+  config.databases = detail::ParseDatabases(map.Require("databases"));
+  return config;
+}
+
+Config LoadConfigFile(const std::string& path) { return ParseConfig(ReadFile(path), path); }
+
+}  // namespace partitiond::config

@@ -1,0 +1,104 @@
+// The validated, immutable configuration. Everything here has passed every semantic check; code
+// downstream never re-validates. See GUIDE §2 for the YAML it comes from.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace date {
+class time_zone;
+}
+
+namespace partitiond::config {
+
+enum class CalendarUnit { kHour, kDay, kWeek, kMonth, kYear };
+
+// A calendar step such as "1 month" or "6 hours". Months and years are calendar months and years
+// (not fixed durations), which is why this is not a std::chrono duration.
+struct CalendarInterval {
+  std::int64_t count = 1;
+  CalendarUnit unit = CalendarUnit::kMonth;
+
+  bool operator==(const CalendarInterval&) const = default;
+  // "1 month", "3 days", ...
+  std::string ToString() const;
+};
+
+// A schema-qualified relation name, already unquoted and case-folded as PostgreSQL would
+// (`Sched."Audit Log"` -> schema "sched", table "Audit Log").
+struct QualifiedName {
+  std::string schema;
+  std::string table;
+
+  bool operator==(const QualifiedName&) const = default;
+  // schema.table for humans, logs and metric labels; parts are double-quoted only when needed.
+  std::string ToString() const;
+};
+
+enum class RetentionAction { kDrop, kDetach, kArchive };
+std::string_view ToString(RetentionAction action);
+
+struct TableConfig {
+  QualifiedName name;
+  CalendarInterval interval;
+  int premake = 3;
+  std::optional<CalendarInterval> retention;  // absent: keep forever
+  RetentionAction retention_action = RetentionAction::kDrop;
+  std::string archive_dir;  // set iff retention_action == kArchive
+  std::string timezone_name = "UTC";
+  const date::time_zone* timezone = nullptr;  // never null; owned by the process-wide tz database
+};
+
+struct DatabaseConfig {
+  std::string name;      // label in logs and metrics
+  std::string conninfo;  // libpq conninfo string or URI
+  std::vector<TableConfig> tables;
+};
+
+enum class LogFormat { kText, kJson };
+
+struct LogConfig {
+  std::string level = "info";  // trace|debug|info|warn|error
+  LogFormat format = LogFormat::kText;
+};
+
+struct MetricsConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9187;  // 0: pick a free port
+};
+
+struct MaintenanceConfig {
+  std::chrono::milliseconds interval = std::chrono::hours(1);
+  std::chrono::milliseconds jitter = std::chrono::minutes(5);
+  std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(200);
+  std::chrono::milliseconds statement_timeout = std::chrono::minutes(5);
+  int max_attempts = 5;
+};
+
+struct Config {
+  std::string source;  // the file it was read from
+  LogConfig log;
+  MetricsConfig metrics;
+  MaintenanceConfig maintenance;
+  std::vector<DatabaseConfig> databases;
+};
+
+// A configuration problem. what() is "FILE:LINE:COLUMN: message" (1-based line and column) when
+// the problem has a position, "FILE: message" otherwise.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads and validates a config file. Throws ConfigError on any problem; never returns a partial
+// config.
+Config LoadConfigFile(const std::string& path);
+// Same, from text; `source_name` is used in error messages.
+Config ParseConfig(std::string_view yaml_text, const std::string& source_name);
+
+}  // namespace partitiond::config

@@ -1,0 +1,138 @@
+#include <date/tz.h>
+
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "daemon/config/conninfo.h"
+#include "daemon/config/duration.h"
+#include "daemon/config/identifier.h"
+#include "daemon/config/sections.h"
+
+namespace partitiond::config::detail {
+namespace {
+
+template <typename T>
+struct Located {
+  T value;
+  YAML::Mark name_mark;  // where its name is written, for duplicate reports
+};
+
+std::string FirstAt(const YAML::Mark& mark) {
+  return " (first at line " + std::to_string(mark.line + 1) + ")";
+}
+
+RetentionAction ReadRetentionAction(const Field& field) {
+  const std::string text = field.String();
+  for (const RetentionAction action :
+       {RetentionAction::kDrop, RetentionAction::kDetach, RetentionAction::kArchive}) {
+    if (ToString(action) == text) return action;
+  }
+  field.Fail("retention_action: expected drop, detach or archive, got \"" + text + "\"");
+}
+
+void ReadRetention(const Mapping& map, TableConfig& table) {
+  if (const std::optional<Field> retention = map.Find("retention")) {
+    table.retention = retention->Parse(
+        [](std::string_view text) { return ParseCalendarInterval(text, "retention periods"); });
+  }
+  const std::optional<Field> action = map.Find("retention_action");
+  if (action) table.retention_action = ReadRetentionAction(*action);
+  const std::optional<Field> archive_dir = map.Find("archive_dir");
+  if (table.retention_action == RetentionAction::kArchive && !archive_dir) {
+    action->Fail("retention_action: archive needs archive_dir");
+  }
+  if (!archive_dir) return;
+  if (table.retention_action != RetentionAction::kArchive) {
+    archive_dir->FailAtKey("archive_dir is only used with retention_action: archive");
+  }
+  table.archive_dir = archive_dir->String();
+  if (!table.archive_dir.starts_with('/')) {
+    archive_dir->Fail("archive_dir: must be an absolute path, got \"" + table.archive_dir + "\"");
+  }
+}
+
+// `field` is the timezone entry if written; `table` the table's own entry, blamed for the default.
+void ReadTimeZone(const std::optional<Field>& field, const Field& table_field, TableConfig& table) {
+  if (field) table.timezone_name = field->String();
+  try {
+    table.timezone = date::locate_zone(table.timezone_name);
+  } catch (const std::exception&) {
+    (field ? *field : table_field)
+        .Fail("timezone: unknown time zone \"" + table.timezone_name + "\"");
+  }
+}
+
+Located<TableConfig> ParseTable(const Field& item) {
+  const Mapping map(
+      item, "a table",
+      {"name", "interval", "premake", "retention", "retention_action", "archive_dir", "timezone"});
+  const Field name = map.Require("name");
+  Located<TableConfig> located{.value = {}, .name_mark = name.Where()};
+  TableConfig& table = located.value;
+  table.name = name.Parse(ParseQualifiedName);
+  table.interval = map.Require("interval").Parse([](std::string_view text) {
+    return ParseCalendarInterval(text, "partitions");
+  });
+  if (const std::optional<Field> premake = map.Find("premake")) {
+    table.premake = static_cast<int>(premake->Integer(1, std::numeric_limits<int>::max()));
+  }
+  ReadRetention(map, table);
+  ReadTimeZone(map.Find("timezone"), item, table);
+  return located;
+}
+
+std::vector<TableConfig> ParseTables(const Field& field, const std::string& database) {
+  const std::vector<Field> items = field.Items();
+  if (items.empty()) field.Fail("tables: expected at least one table");
+  std::vector<Located<TableConfig>> tables;
+  for (const Field& item : items) {
+    Located<TableConfig> table = ParseTable(item);
+    for (const Located<TableConfig>& earlier : tables) {
+      if (earlier.value.name != table.value.name) continue;
+      field.source().Fail(table.name_mark, "duplicate table " + table.value.name.ToString() +
+                                               " in database \"" + database + "\"" +
+                                               FirstAt(earlier.name_mark));
+    }
+    tables.push_back(std::move(table));
+  }
+  std::vector<TableConfig> result;
+  for (Located<TableConfig>& table : tables) result.push_back(std::move(table.value));
+  return result;
+}
+
+Located<DatabaseConfig> ParseDatabase(const Field& item) {
+  const Mapping map(item, "a database", {"name", "conninfo", "tables"});
+  const Field name = map.Require("name");
+  Located<DatabaseConfig> located{.value = {}, .name_mark = name.Where()};
+  DatabaseConfig& database = located.value;
+  database.name = name.String();
+  if (database.name.empty()) name.Fail("name: must not be empty");
+  const Field conninfo = map.Require("conninfo");
+  database.conninfo = conninfo.String();
+  conninfo.Parse(CheckConninfo);
+  database.tables = ParseTables(map.Require("tables"), database.name);
+  return located;
+}
+
+}  // namespace
+
+std::vector<DatabaseConfig> ParseDatabases(const Field& field) {
+  const std::vector<Field> items = field.Items();
+  if (items.empty()) field.Fail("databases: expected at least one database");
+  std::vector<DatabaseConfig> result;
+  std::vector<YAML::Mark> name_marks;
+  for (const Field& item : items) {
+    Located<DatabaseConfig> database = ParseDatabase(item);
+    for (std::size_t i = 0; i < result.size(); ++i) {
+      if (result[i].name != database.value.name) continue;
+      field.source().Fail(database.name_mark, "duplicate database name \"" + database.value.name +
+                                                  "\"" + FirstAt(name_marks[i]));
+    }
+    result.push_back(std::move(database.value));
+    name_marks.push_back(database.name_mark);
+  }
+  return result;
+}
+
+}  // namespace partitiond::config::detail

@@ -1,0 +1,29 @@
+// Writes one row per attempted action to partitiond.audit (see sql/schema.sql).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "daemon/executor/executor.h"
+#include "daemon/pg/connection.h"
+#include "daemon/planner/planner.h"
+
+namespace partitiond::executor {
+
+struct AuditRecord {
+  std::chrono::system_clock::time_point started_at;
+  std::string database;   // the config label
+  std::string table;      // parent, schema.table
+  std::string partition;  // schema.table
+  planner::ActionKind action = planner::ActionKind::kCreate;
+  ActionResult result;
+};
+
+// Inserts the record in its own autocommit statement. Throws pg::Error on failure.
+void WriteAudit(pg::Connection& conn, const AuditRecord& record);
+
+// Creates the state schema (sql/schema.sql, compiled in). Throws pg::Error, e.g. when the role
+// may not create schemas.
+void EnsureStateSchema(pg::Connection& conn);
+
+}  // namespace partitiond::executor

@@ -1,0 +1,50 @@
+// Applies planned actions to one database, one short transaction per step, retrying lock timeouts
+// (SQLSTATE 55P03, and deadlocks) with jittered backoff up to maintenance.max_attempts. Never
+// throws for a database error: the outcome is returned so the pass goes on with the next action and
+// table. Not thread-safe; one Executor per connection.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "daemon/catalog/snapshot.h"
+#include "daemon/common/env.h"
+#include "daemon/config/config.h"
+#include "daemon/executor/recipes.h"
+#include "daemon/pg/connection.h"
+#include "daemon/planner/planner.h"
+
+namespace partitiond::executor {
+
+enum class Outcome { kOk, kFailed, kSkipped };
+std::string_view ToString(Outcome outcome);
+
+struct ActionResult {
+  Outcome outcome = Outcome::kOk;
+  int attempts = 0;       // statements tried that failed or completed the action, at least 1
+  int lock_timeouts = 0;  // attempts lost to lock_timeout or deadlock
+  std::chrono::milliseconds duration{0};
+  std::string sqlstate;  // of the last error, when failed
+  std::string error;     // why it failed or was skipped
+};
+
+class Executor {
+ public:
+  Executor(pg::Connection& conn, const config::MaintenanceConfig& maintenance, Env& env)
+      : recipes_(conn, maintenance.lock_timeout), maintenance_(maintenance), env_(env) {}
+
+  ActionResult Apply(const catalog::TableSnapshot& table, const planner::Action& action);
+
+ private:
+  // Performs the next database step of the action; returns true once the action is complete.
+  // Drop and detach are multi-step and resumable: each step starts from the partition's
+  // current state, so a retry (or the next pass) picks up where a failure left off.
+  bool Step(const catalog::TableSnapshot& table, const planner::Action& action);
+  bool StepDetach(const catalog::TableSnapshot& table, const planner::Action& action, bool drop);
+
+  Recipes recipes_;
+  const config::MaintenanceConfig& maintenance_;
+  Env& env_;
+};
+
+}  // namespace partitiond::executor

@@ -1,0 +1,101 @@
+#include "daemon/executor/recipes.h"
+
+#include <fmt/format.h>
+
+#include "daemon/catalog/reader.h"
+
+namespace partitiond::executor {
+
+PartitionState Recipes::ReadState(const std::string& schema, const std::string& name) {
+  const pg::Result r = conn_.ExecParams(
+      "SELECT i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false), "
+      "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false) "
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+      "WHERE n.nspname = $1 AND c.relname = $2",
+      {schema, name, std::string(catalog::kDetachedForDropComment)});
+  if (r.rows() == 0) return PartitionState::kGone;
+  if (r.GetBool(0, 1)) return PartitionState::kDetachPending;
+  if (r.GetBool(0, 0)) return PartitionState::kAttached;
+  return r.GetBool(0, 2) ? PartitionState::kDetachedForDrop : PartitionState::kStandalone;
+}
+
+void Recipes::CreateAndAttach(const catalog::TableSnapshot& parent, const planner::Action& action) {
+  const std::string child = Child(action);
+  const std::string key = conn_.QuoteIdentifier(parent.key_column);
+  const std::string type(catalog::ToString(parent.key_type));
+  const std::string from =
+      conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.from, parent.key_type));
+  const std::string to = conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.to, parent.key_type));
+  std::string body =
+      fmt::format("CREATE TABLE {0} (LIKE {1} INCLUDING ALL);\n", child, Parent(parent));
+  body += fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner));
+  if (parent.row_security)
+    body += fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;\n", child);
+  // With the CHECK in place ATTACH can prove the bound without scanning the new table.
+  body += fmt::format(
+      "ALTER TABLE {0} ADD CONSTRAINT partitiond_bound CHECK ({1} IS NOT NULL AND {1} >= {2}::{4} "
+      "AND {1} < {3}::{4});\n",
+      child, key, from, to, type);
+  body += fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({});\n",
+                      Parent(parent), child, from, to);
+  body += fmt::format("ALTER TABLE {} DROP CONSTRAINT partitiond_bound;", child);
+  RunInTransaction(body);
+}
+
+void Recipes::MarkForDrop(const catalog::TableSnapshot& parent, const planner::Action& action) {
+  const std::string comment = fmt::format("{} of {}", catalog::kDetachedForDropComment, parent.oid);
+  RunInTransaction(
+      fmt::format("COMMENT ON TABLE {} IS {};", Child(action), conn_.QuoteLiteral(comment)));
+}
+
+void Recipes::DetachConcurrently(const catalog::TableSnapshot& parent,
+                                 const planner::Action& action) {
+  RunOutsideTransaction(fmt::format("ALTER TABLE {} DETACH PARTITION {} CONCURRENTLY",
+                                    Parent(parent), Child(action)));
+}
+
+void Recipes::FinalizeDetach(const catalog::TableSnapshot& parent, const planner::Action& action) {
+  RunOutsideTransaction(
+      fmt::format("ALTER TABLE {} DETACH PARTITION {} FINALIZE", Parent(parent), Child(action)));
+}
+
+void Recipes::DetachInTransaction(const catalog::TableSnapshot& parent,
+                                  const planner::Action& action, bool then_drop) {
+  std::string body =
+      fmt::format("ALTER TABLE {} DETACH PARTITION {};", Parent(parent), Child(action));
+  if (then_drop) body += fmt::format("\nDROP TABLE {};", Child(action));
+  RunInTransaction(body);
+}
+
+void Recipes::DropTable(const planner::Action& action) {
+  RunInTransaction(fmt::format("DROP TABLE {};", Child(action)));
+}
+
+void Recipes::RunInTransaction(const std::string& body) {
+  pg::Transaction tx(conn_);
+  conn_.Exec(
+      fmt::format("SET LOCAL lock_timeout = '{}';\n{}", pg::ToPgDuration(lock_timeout_), body));
+  tx.Commit();
+}
+
+void Recipes::RunOutsideTransaction(const std::string& statement) {
+  conn_.Exec(fmt::format("SET lock_timeout = '{}'", pg::ToPgDuration(lock_timeout_)));
+  try {
+    conn_.Exec(statement);
+  } catch (const pg::Error&) {
+    if (conn_.IsOk()) conn_.Exec("RESET lock_timeout");
+    throw;
+  }
+  conn_.Exec("RESET lock_timeout");
+}
+
+std::string Recipes::Parent(const catalog::TableSnapshot& parent) {
+  return conn_.QuoteQualified(parent.configured.schema, parent.configured.table);
+}
+
+std::string Recipes::Child(const planner::Action& action) {
+  return conn_.QuoteQualified(action.schema, action.partition);
+}
+
+}  // namespace partitiond::executor

@@ -1,0 +1,57 @@
+// The planner: a pure function from (catalog snapshot, table policy, now) to the actions one pass
+// should take. No I/O, no clock, no randomness; this is where the calendar, time-zone and retention
+// rules live.
+//
+// Rules (GUIDE §2):
+//  * Boundaries lie on a grid of the configured interval in the configured time zone. The grid is
+//    anchored on the newest existing partition whose range is exactly one interval; without one, on
+//    the natural calendar grid (hour, local midnight, ISO Monday, 1st of month, 1 January; multiples
+//    of N counted from the start of the day, the epoch day, January or year 0 respectively).
+//  * Coverage wanted: from the lowest existing lower bound (or the cell holding now when there is
+//    none) up to the end of the cell `premake` cells after the one holding now. Every uncovered piece
+//    of it becomes a create action, cut on grid boundaries; pieces entirely older than the retention
+//    cutoff are not created. Nothing beyond that horizon is created, whatever exists further ahead.
+//  * Retention: a partition goes only when its catalog upper bound is <= now - retention (calendar
+//    arithmetic in the table's zone). The default partition and MAXVALUE partitions never go.
+//  * A partition left "detach pending" gets a finalize action before anything else.
+//  * Names: <table>_pYYYYMMDD (start of range, local time), <table>_pYYYYMMDD_HH24MISS for
+//    sub-day intervals; if longer than 63 bytes the table part is cut (at a UTF-8 boundary), never
+//    the suffix. A name already taken by an existing partition gets no action and a warning.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "daemon/catalog/snapshot.h"
+#include "daemon/config/config.h"
+
+namespace partitiond::planner {
+
+enum class ActionKind { kCreate, kFinalizeDetach, kDrop, kDetach, kArchive };
+std::string_view ToString(ActionKind kind);
+
+struct Action {
+  ActionKind kind = ActionKind::kCreate;
+  std::string schema;     // of the partition (for create: the parent's schema)
+  std::string partition;  // partition (table) name
+  catalog::KeyValue from{};  // range of the partition; for retention actions its catalog bounds
+  catalog::KeyValue to{};
+  std::string reason;  // one line for humans: why this action
+};
+
+struct TablePlan {
+  std::vector<Action> actions;  // in execution order: finalize, creates (oldest first), retention
+  std::vector<std::string> warnings;
+};
+
+TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConfig& policy,
+                    std::chrono::sys_seconds now);
+
+// Name for a new partition of `parent_table` whose range starts at `start_local` (wall clock in
+// the table's zone), following the naming rule above.
+std::string PartitionName(std::string_view parent_table,
+                          std::chrono::local_time<std::chrono::seconds> start_local,
+                          const config::CalendarInterval& interval);
+
+}  // namespace partitiond::planner

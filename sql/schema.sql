@@ -1,0 +1,24 @@
+-- partitiond state schema. Idempotent: safe to run on every start and by hand.
+-- Run as the database owner (or a role allowed to CREATE in the database) before the daemon starts
+-- as its unprivileged role, or let the daemon create it on first start if that role may.
+CREATE SCHEMA IF NOT EXISTS partitiond;
+
+-- One row per action the daemon attempted: what, when, outcome, how long, and why it failed.
+CREATE TABLE IF NOT EXISTS partitiond.audit (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    started_at     timestamptz NOT NULL,
+    database_label text        NOT NULL,          -- databases[].name from the config
+    table_name     text        NOT NULL,          -- the partitioned parent, schema.table
+    partition_name text        NOT NULL,          -- the partition acted on, schema.table
+    action         text        NOT NULL CHECK (action IN ('create', 'finalize_detach', 'drop', 'detach', 'archive')),
+    outcome        text        NOT NULL CHECK (outcome IN ('ok', 'failed', 'skipped')),
+    attempts       integer     NOT NULL,
+    duration_ms    double precision NOT NULL,
+    sqlstate       text,
+    error          text,
+    daemon_host    text        NOT NULL,
+    daemon_pid     integer     NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS audit_started_at_idx ON partitiond.audit (started_at);
+CREATE INDEX IF NOT EXISTS audit_table_idx ON partitiond.audit (table_name, started_at);

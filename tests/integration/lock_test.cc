@@ -1,0 +1,94 @@
+// Safety under contention: a retention drop that cannot get its lock gives up after max_attempts
+// with a lock-timeout error, never queues application traffic for longer than a small multiple of
+// lock_timeout, and finishes on a later pass once the lock is free.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "tests/support/database_test.h"
+
+namespace partitiond::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kEvents =
+    "      - name: app.events\n"
+    "        interval: 1 month\n"
+    "        premake: 3\n"
+    "        retention: 1 month\n";
+
+class LockTest : public DatabaseTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    conn_->Exec(
+        "CREATE SCHEMA app; CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY, "
+        "at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);");
+    // With a default partition PostgreSQL rules out DETACH CONCURRENTLY: the plain DETACH then
+    // holds ACCESS EXCLUSIVE on the parent while it waits, which is what lock_timeout bounds.
+    if (GetParam()) conn_->Exec("CREATE TABLE app.events_default PARTITION OF app.events DEFAULT");
+    config_ = WriteConfig(kEvents);
+    const CliResult first = RunCli("once --config " + config_ + " --now 2026-01-15T00:00:00Z");
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    conn_->Exec("INSERT INTO app.events (at) VALUES ('2026-01-10')");
+  }
+
+  std::string config_;
+};
+
+TEST_P(LockTest, DropGivesUpWithoutQueueingInserts) {
+  // A reader holds ACCESS SHARE on the partition that retention wants to drop.
+  pg::Connection reader = PgCluster::Shared().Connect(dbname_);
+  reader.Exec("BEGIN; SELECT count(*) FROM app.events_p20260101;");
+
+  std::atomic<bool> done = false;
+  CliResult result;
+  std::thread daemon([&] {
+    result = RunCli("once --config " + config_ + " --now 2026-03-15T00:00:00Z");
+    done = true;
+  });
+  pg::Connection writer = PgCluster::Shared().Connect(dbname_);
+  std::chrono::milliseconds worst{0};
+  int inserts = 0;
+  while (!done) {
+    const auto start = std::chrono::steady_clock::now();
+    writer.Exec("INSERT INTO app.events (at) VALUES ('2026-03-20')");
+    worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - start));
+    ++inserts;
+  }
+  daemon.join();
+
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("gave up after 3 attempts"));
+  EXPECT_GT(inserts, 0);
+  // lock_timeout is 100 ms: an insert may wait behind one attempt, never behind all of them.
+  EXPECT_LT(worst.count(), 500) << "an INSERT waited " << worst.count() << " ms";
+  EXPECT_EQ(QueryText("SELECT outcome || ' ' || attempts || ' ' || sqlstate FROM partitiond.audit "
+                      "WHERE action = 'drop'"),
+            "failed 3 55P03");
+  // Nothing was lost: the row is still readable, through the parent or the detached table.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM app.events_p20260101"), 1);
+
+  // Once the reader is gone, the next pass finishes the drop from wherever the first one stopped.
+  reader.Exec("COMMIT");
+  const CliResult again = RunCli("once --config " + config_ + " --now 2026-03-15T00:00:00Z");
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'events_p20260101'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'drop' AND outcome = "
+                     "'ok'"),
+            1);
+}
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutDefaultPartition, LockTest, ::testing::Bool(),
+                         [](const auto& info) {
+                           return info.param ? "WithDefault" : "WithoutDefault";
+                         });
+
+}  // namespace
+}  // namespace partitiond::testing

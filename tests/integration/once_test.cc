@@ -1,0 +1,149 @@
+// `partitiond once` and `plan` against a real PostgreSQL: premake, idempotence, retention by drop
+// and detach, adoption of hand-made partitions, gap filling.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/database_test.h"
+
+namespace partitiond::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr const char* kMonthlyEvents =
+    "      - name: app.events\n"
+    "        interval: 1 month\n"
+    "        premake: 3\n";
+
+class OnceTest : public DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    conn_->Exec(
+        "CREATE SCHEMA app; CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY, "
+        "tenant_id uuid NOT NULL, at timestamptz NOT NULL, body text, PRIMARY KEY (id, at)) "
+        "PARTITION BY RANGE (at); CREATE INDEX ON app.events (tenant_id, at);");
+  }
+};
+
+TEST_F(OnceTest, PremakesFromAnEmptyParentWithTheLowLockRecipe) {
+  const std::string config = WriteConfig(kMonthlyEvents);
+  const CliResult r = RunCli("once --config " + config + " --now 2026-11-25T10:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(Partitions("app.events"),
+              ElementsAre("events_p20261101 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)",
+                          "events_p20261201 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)",
+                          "events_p20270101 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00)",
+                          "events_p20270201 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00)"));
+  // The temporary CHECK used to attach without a scan is gone; indexes came along with LIKE.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_constraint WHERE conname = 'partitiond_bound'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_indexes WHERE tablename = 'events_p20261201'"), 2);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'create' AND outcome = "
+                     "'ok' AND table_name = 'app.events' AND database_label = 'test'"),
+            4);
+  conn_->Exec("INSERT INTO app.events (tenant_id, at) VALUES (gen_random_uuid(), '2027-02-10')");
+}
+
+TEST_F(OnceTest, SecondPassPlansAndDoesNothing) {
+  const std::string config = WriteConfig(kMonthlyEvents);
+  ASSERT_EQ(RunCli("once --config " + config + " --now 2026-11-25T10:00:00Z").exit_code, 0);
+  const std::string before = CatalogFingerprint();
+  const CliResult plan =
+      RunCli("plan --config " + config + " --now 2026-11-25T10:00:00Z --format json");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("\"actions\": []"));
+  const CliResult again = RunCli("once --config " + config + " --now 2026-11-25T10:00:00Z");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("nothing to do"));
+  EXPECT_EQ(CatalogFingerprint(), before);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit"), 4);
+}
+
+TEST_F(OnceTest, AYearLaterDropsExactlyTheExpiredPartitions) {
+  const std::string config = WriteConfig(std::string(kMonthlyEvents) +
+                                         "        retention: 6 months\n"
+                                         "        retention_action: drop\n");
+  ASSERT_EQ(RunCli("once --config " + config + " --now 2026-01-15T00:00:00Z").exit_code, 0);
+  conn_->Exec(
+      "INSERT INTO app.events (tenant_id, at) SELECT gen_random_uuid(), '2026-01-01'::timestamptz"
+      " + n * interval '1 day' FROM generate_series(0, 100) n");
+  // A year later the cutoff is 2026-07-20: Jan..Apr 2026 (all of ours that old) go; May and June
+  // are not re-created to fill the gap, since they would be expired at once; July onward is made.
+  const CliResult r = RunCli("once --config " + config + " --now 2027-01-20T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto parts = Partitions("app.events");
+  ASSERT_FALSE(parts.empty());
+  EXPECT_EQ(parts.front(), "events_p20260701 [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00)");
+  EXPECT_EQ(parts.back(), "events_p20270401 [2027-04-01 00:00:00+00, 2027-05-01 00:00:00+00)");
+  EXPECT_EQ(parts.size(), 10u);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'drop' AND outcome = "
+                     "'ok'"),
+            4);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'events_p20260101'"), 0);
+  // The rows lived in January to April 2026 and went with their partitions.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM app.events"), 0);
+}
+
+TEST_F(OnceTest, DetachKeepsTheTableAndItsRows) {
+  const std::string config = WriteConfig(std::string(kMonthlyEvents) +
+                                         "        retention: 2 months\n"
+                                         "        retention_action: detach\n");
+  ASSERT_EQ(RunCli("once --config " + config + " --now 2026-01-15T00:00:00Z").exit_code, 0);
+  conn_->Exec("INSERT INTO app.events (tenant_id, at) VALUES (gen_random_uuid(), '2026-01-05')");
+  const CliResult r = RunCli("once --config " + config + " --now 2026-04-02T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Partitions("app.events").front(),
+            "events_p20260201 [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00)");
+  // Detached, not dropped: a plain table with its row, no longer a partition.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM app.events_p20260101"), 1);
+  EXPECT_EQ(QueryText("SELECT relispartition::text FROM pg_class WHERE relname = "
+                      "'events_p20260101'"),
+            "false");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'detach' AND outcome = "
+                     "'ok'"),
+            1);
+}
+
+TEST_F(OnceTest, AdoptsHandMadePartitionsAndFillsTheGap) {
+  conn_->Exec(
+      "CREATE TABLE app.legacy_january PARTITION OF app.events FOR VALUES FROM ('2026-01-01') TO "
+      "('2026-02-01');"
+      "CREATE TABLE app.\"Old Stuff\" PARTITION OF app.events FOR VALUES FROM ('2025-06-01') TO "
+      "('2025-10-01');");
+  const std::string config = WriteConfig(kMonthlyEvents);
+  const CliResult r = RunCli("once --config " + config + " --now 2026-02-10T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(Partitions("app.events"),
+              ElementsAre("Old Stuff [2025-06-01 00:00:00+00, 2025-10-01 00:00:00+00)",
+                          "events_p20251001 [2025-10-01 00:00:00+00, 2025-11-01 00:00:00+00)",
+                          "events_p20251101 [2025-11-01 00:00:00+00, 2025-12-01 00:00:00+00)",
+                          "events_p20251201 [2025-12-01 00:00:00+00, 2026-01-01 00:00:00+00)",
+                          "events_p20260201 [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00)",
+                          "events_p20260301 [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00)",
+                          "events_p20260401 [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00)",
+                          "events_p20260501 [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00)",
+                          "legacy_january [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00)"));
+}
+
+TEST_F(OnceTest, FarFutureRowsCauseNoMassCreation) {
+  conn_->Exec(
+      "CREATE TABLE app.events_2099 PARTITION OF app.events FOR VALUES FROM ('2099-01-01') TO "
+      "('2099-02-01');");
+  const std::string config = WriteConfig(kMonthlyEvents);
+  ASSERT_EQ(RunCli("once --config " + config + " --now 2026-11-25T00:00:00Z").exit_code, 0);
+  EXPECT_EQ(Partitions("app.events").size(), 5u);
+}
+
+TEST_F(OnceTest, PlanChangesNothing) {
+  const std::string config = WriteConfig(kMonthlyEvents);
+  const std::string before = CatalogFingerprint();
+  const CliResult r = RunCli("plan --config " + config + " --now 2026-11-25T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("+ create"));
+  EXPECT_THAT(r.out, HasSubstr("app.events_p20270201"));
+  EXPECT_EQ(CatalogFingerprint(), before);
+}
+
+}  // namespace
+}  // namespace partitiond::testing

@@ -1,0 +1,51 @@
+// Fixture for integration tests: a fresh database in the shared throwaway cluster, a superuser
+// connection to it, and helpers to write a config and run the real partitiond binary on it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/pg/connection.h"
+#include "tests/support/pg_cluster.h"
+
+namespace partitiond::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Writes a config whose one database (label "test") is this test's database, with the given
+  // YAML for its `tables:` list (already indented by 6 spaces) and maintenance settings.
+  std::string WriteConfig(const std::string& tables_yaml,
+                          const std::string& maintenance_yaml =
+                              "{ lock_timeout: 100ms, max_attempts: 3, statement_timeout: 30s }");
+  // Writes arbitrary text to a file in the test's temporary directory; returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text);
+  // Runs the partitiond binary with `args` (shell words, already quoted where needed).
+  CliResult RunCli(const std::string& args);
+
+  // "name [from, to)" per partition of `parent` (schema.table as SQL), ordered by name; the
+  // default partition as "name DEFAULT".
+  std::vector<std::string> Partitions(const std::string& parent);
+  // Number of relations in the database outside the system schemas: a cheap "did anything
+  // change" fingerprint together with the list of their names.
+  std::string CatalogFingerprint();
+  long long QueryInt(const std::string& sql);
+  std::string QueryText(const std::string& sql);
+
+  std::string dbname_;
+  std::optional<pg::Connection> conn_;
+  std::string tmp_dir_;
+};
+
+}  // namespace partitiond::testing

@@ -1,0 +1,46 @@
+// A throwaway PostgreSQL 15 cluster for integration tests: initdb in a temporary directory, its
+// own Unix socket directory and no TCP listener, started on first use and removed when the test
+// program ends. Works as root (the server runs as the `postgres` user via runuser) and as a
+// normal user. Each test creates its own database, so tests do not see each other's tables.
+#pragma once
+
+#include <string>
+
+#include "daemon/pg/connection.h"
+
+namespace partitiond::testing {
+
+class PgCluster {
+ public:
+  // The process-wide cluster, started on the first call. Fails the test program if it cannot start.
+  static PgCluster& Shared();
+
+  ~PgCluster();
+  PgCluster(const PgCluster&) = delete;
+  PgCluster& operator=(const PgCluster&) = delete;
+
+  // A fresh, empty database whose name starts with `prefix`; returns its name.
+  std::string CreateDatabase(const std::string& prefix);
+  // libpq conninfo for `dbname` as the cluster's superuser.
+  std::string ConnInfo(const std::string& dbname) const;
+  pg::Connection Connect(const std::string& dbname) const;
+
+  const std::string& socket_dir() const { return dir_; }
+  int port() const { return port_; }
+
+ private:
+  PgCluster();
+  void Stop();
+
+  std::string dir_;
+  std::string data_dir_;
+  int port_ = 0;
+  int next_database_ = 0;
+};
+
+// Runs a shell command line; returns its exit status. Output goes to the test's output.
+int RunShell(const std::string& command);
+// Single-quotes `text` for a POSIX shell.
+std::string ShellQuote(const std::string& text);
+
+}  // namespace partitiond::testing
