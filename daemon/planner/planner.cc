@@ -203,6 +203,10 @@ void AppendCreates(const Pass& pass, TablePlan& plan) {
   }
 }
 
+bool Expired(const Pass& pass, const Partition& p) {
+  return pass.cutoff && p.to && *p.to <= *pass.cutoff;
+}
+
 ActionKind RetentionKind(config::RetentionAction action) {
   switch (action) {
     case config::RetentionAction::kDetach:
@@ -224,8 +228,12 @@ void AppendRetention(const Pass& pass, TablePlan& plan) {
   const std::string cutoff_text = catalog::FormatKeyLiteral(*pass.cutoff, cutoff_type) +
                                   " (now - " + pass.policy.retention->ToString() + ")";
   for (const Partition* p : pass.parts) {
-    // MAXVALUE partitions never qualify; pending ones are being finalized instead.
-    if (p->detach_pending || !p->to || *p->to > *pass.cutoff) continue;
+    // MAXVALUE partitions never qualify. An expired pending one is handed to the drop or detach
+    // itself, which finalizes first (archive never works on a half-detached partition).
+    if (!Expired(pass, *p)) continue;
+    if (p->detach_pending && pass.policy.retention_action == config::RetentionAction::kArchive) {
+      continue;
+    }
     plan.actions.push_back({RetentionKind(pass.policy.retention_action), p->schema, p->name,
                             Lower(*p), *p->to,
                             "upper bound " + pass.Format(*p->to) + " <= cutoff " + cutoff_text});
@@ -242,9 +250,12 @@ void AppendOrphanDrops(const catalog::TableSnapshot& table, TablePlan& plan) {
   }
 }
 
-void AppendFinalize(const catalog::TableSnapshot& table, TablePlan& plan) {
-  for (const Partition& p : table.partitions) {
+void AppendFinalize(const Pass& pass, TablePlan& plan) {
+  for (const Partition& p : pass.table.partitions) {
     if (!p.detach_pending || p.detached_for_drop) continue;
+    if (Expired(pass, p) && pass.policy.retention_action != config::RetentionAction::kArchive) {
+      continue;  // the retention action finalizes it on its way
+    }
     plan.actions.push_back({ActionKind::kFinalizeDetach, p.schema, p.name, Lower(p), Upper(p),
                             "DETACH PARTITION ... CONCURRENTLY did not finish"});
   }
@@ -278,7 +289,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
   pass.now_cell = pass.grid.CellIndex(now_local);
   pass.cutoff = RetentionCutoff(pass, now_local);
 
-  AppendFinalize(table, plan);
+  AppendFinalize(pass, plan);
   AppendCreates(pass, plan);
   AppendOrphanDrops(table, plan);
   AppendRetention(pass, plan);

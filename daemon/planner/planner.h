@@ -5,12 +5,14 @@
 // Rules (GUIDE §2):
 //  * Boundaries lie on a grid of the configured interval in the configured time zone. The grid is
 //    anchored on the newest existing partition whose range is exactly one interval; without one, on
-//    the natural calendar grid (hour, local midnight, ISO Monday, 1st of month, 1 January; multiples
-//    of N counted from the start of the day, the epoch day, January or year 0 respectively).
+//    the natural calendar grid (hour, local midnight, ISO Monday, 1st of month, 1 January;
+//    multiples of N counted from the start of the day, the epoch day, January or year 0
+//    respectively).
 //  * Coverage wanted: from the lowest existing lower bound (or the cell holding now when there is
-//    none) up to the end of the cell `premake` cells after the one holding now. Every uncovered piece
-//    of it becomes a create action, cut on grid boundaries; pieces entirely older than the retention
-//    cutoff are not created. Nothing beyond that horizon is created, whatever exists further ahead.
+//    none) up to the end of the cell `premake` cells after the one holding now. Every uncovered
+//    piece of it becomes a create action, cut on grid boundaries; pieces entirely older than the
+//    retention cutoff are not created. Nothing beyond that horizon is created, whatever exists
+//    further ahead.
 //  * Retention: a partition goes only when its catalog upper bound is <= now - retention (calendar
 //    arithmetic in the table's zone). The default partition and MAXVALUE partitions never go.
 //  * A partition left "detach pending" gets a finalize action before anything else.
@@ -33,8 +35,8 @@ std::string_view ToString(ActionKind kind);
 
 struct Action {
   ActionKind kind = ActionKind::kCreate;
-  std::string schema;     // of the partition (for create: the parent's schema)
-  std::string partition;  // partition (table) name
+  std::string schema;        // of the partition (for create: the parent's schema)
+  std::string partition;     // partition (table) name
   catalog::KeyValue from{};  // range of the partition; for retention actions its catalog bounds
   catalog::KeyValue to{};
   std::string reason;  // one line for humans: why this action

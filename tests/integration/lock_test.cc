@@ -79,7 +79,8 @@ TEST_P(LockTest, DropGivesUpWithoutQueueingInserts) {
   reader.Exec("COMMIT");
   const CliResult again = RunCli("once --config " + config_ + " --now 2026-03-15T00:00:00Z");
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'events_p20260101'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'events_p20260101'"), 0)
+      << result.out << again.out << again.err;
   EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'drop' AND outcome = "
                      "'ok'"),
             1);
