@@ -69,7 +69,7 @@ PgCluster::PgCluster() {
   }
   const std::string options = fmt::format(
       "-p {} -k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
-      "-c max_connections=200 -c log_min_messages=warning",
+      "-c max_connections=200 -c log_min_messages=warning -c log_line_prefix='%d|%a| '",
       port_, dir_);
   const std::string start = AsClusterOwner(
       fmt::format("{}/pg_ctl -D {} -o {} -l {}/server.log -w -t 60 start >/dev/null", kPgBin,

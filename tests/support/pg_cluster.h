@@ -26,6 +26,8 @@ class PgCluster {
   pg::Connection Connect(const std::string& dbname) const;
 
   const std::string& socket_dir() const { return dir_; }
+  // The server's log; every line starts with "DBNAME|APPLICATION| ".
+  std::string server_log() const { return dir_ + "/server.log"; }
   int port() const { return port_; }
 
  private:
