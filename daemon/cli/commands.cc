@@ -1,10 +1,9 @@
 #include "daemon/cli/commands.h"
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "build_info.h"
+#include "daemon/cli/logging.h"
 #include "daemon/cli/render.h"
 #include "daemon/config/identifier.h"
 #include "daemon/maintenance/pass.h"
@@ -84,18 +83,6 @@ int CheckConfig(const config::Config& config, const Args& args, Env& env, std::o
 
 }  // namespace
 
-void ConfigureLogging(const std::string& level, bool json) {
-  auto logger = spdlog::stderr_logger_mt("partitiond");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
-  if (json) {
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","message":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-  }
-}
-
 int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err) {
   if (args.command == "version") {
     out << "partitiond " << kVersion << "\n";
@@ -107,7 +94,7 @@ int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err)
   }
   try {
     const config::Config config = config::LoadConfigFile(args.config_path);
-    spdlog::set_level(spdlog::level::from_str(config.log.level));
+    ConfigureLogging(config.log.level, config.log.format == config::LogFormat::kJson);
     if (args.command == "check-config") return CheckConfig(config, args, env, out);
     if (args.command == "plan" || args.command == "once") {
       return PlanOrApply(config, args, env, out);

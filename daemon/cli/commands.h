@@ -11,7 +11,4 @@ namespace partitiond::cli {
 
 int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err);
 
-// Sets up spdlog on stderr at the given level ("info", ...) in text or JSON lines.
-void ConfigureLogging(const std::string& level, bool json);
-
 }  // namespace partitiond::cli

@@ -5,6 +5,7 @@
 
 #include "daemon/cli/args.h"
 #include "daemon/cli/commands.h"
+#include "daemon/cli/logging.h"
 #include "daemon/common/env.h"
 
 int main(int argc, char** argv) {

@@ -81,7 +81,8 @@ void ApplyTable(pg::Connection& conn, executor::Executor& executor, const std::s
 bool TableReport::Failed() const {
   if (snapshot.error) return true;
   for (const auto& r : results) {
-    if (r.outcome == executor::Outcome::kFailed) return true;
+    // A skipped action (e.g. an unsupported retention action) is unfinished work too.
+    if (r.outcome != executor::Outcome::kOk) return true;
   }
   return false;
 }

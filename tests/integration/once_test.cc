@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "tests/support/database_test.h"
 
 namespace partitiond::testing {
@@ -143,6 +146,29 @@ TEST_F(OnceTest, PlanChangesNothing) {
   EXPECT_THAT(r.out, HasSubstr("+ create"));
   EXPECT_THAT(r.out, HasSubstr("app.events_p20270201"));
   EXPECT_EQ(CatalogFingerprint(), before);
+}
+
+TEST_F(OnceTest, JsonLogsAreOneValidObjectPerLine) {
+  const std::string config = WriteConfig(
+      "      - { name: app.events, interval: 1 month }\n"
+      "      - { name: 'app.\"no \"\"such\"\" table\"', interval: 1 month }\n",
+      "{ lock_timeout: 100ms }", "{ level: info, format: json }");
+  const CliResult r = RunCli("once --config " + config + " --now 2026-11-25T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::istringstream lines(r.err);
+  int parsed = 0;
+  bool saw_missing_table = false;
+  for (std::string line; std::getline(lines, line); ++parsed) {
+    const auto entry = nlohmann::json::parse(line);  // throws, failing the test, if not JSON
+    EXPECT_TRUE(entry.contains("time") && entry.contains("level") && entry.contains("message"));
+    const std::string message = entry["message"];
+    if (message.find("does not exist") != std::string::npos) {
+      saw_missing_table = true;
+      EXPECT_EQ(entry["level"], "error");
+    }
+  }
+  EXPECT_GE(parsed, 5);  // four creates and the missing table
+  EXPECT_TRUE(saw_missing_table) << r.err;
 }
 
 }  // namespace

@@ -42,15 +42,16 @@ std::string DatabaseTest::WriteFile(const std::string& name, const std::string& 
 }
 
 std::string DatabaseTest::WriteConfig(const std::string& tables_yaml,
-                                      const std::string& maintenance_yaml) {
+                                      const std::string& maintenance_yaml,
+                                      const std::string& log_yaml) {
   const std::string text = fmt::format(
-      "log: {{ level: debug }}\n"
+      "log: {}\n"
       "maintenance: {}\n"
       "databases:\n"
       "  - name: test\n"
       "    conninfo: \"{}\"\n"
       "    tables:\n{}",
-      maintenance_yaml, PgCluster::Shared().ConnInfo(dbname_), tables_yaml);
+      log_yaml, maintenance_yaml, PgCluster::Shared().ConnInfo(dbname_), tables_yaml);
   return WriteFile("partitiond.yaml", text);
 }
 

@@ -28,7 +28,8 @@ class DatabaseTest : public ::testing::Test {
   // YAML for its `tables:` list (already indented by 6 spaces) and maintenance settings.
   std::string WriteConfig(const std::string& tables_yaml,
                           const std::string& maintenance_yaml =
-                              "{ lock_timeout: 100ms, max_attempts: 3, statement_timeout: 30s }");
+                              "{ lock_timeout: 100ms, max_attempts: 3, statement_timeout: 30s }",
+                          const std::string& log_yaml = "{ level: debug }");
   // Writes arbitrary text to a file in the test's temporary directory; returns its path.
   std::string WriteFile(const std::string& name, const std::string& text);
   // Runs the partitiond binary with `args` (shell words, already quoted where needed).
