@@ -168,15 +168,15 @@ void SortPartitions(std::vector<Partition>& partitions) {
 
 }  // namespace
 
-DatabaseSnapshot ReadSnapshot(pg::Connection& conn,
-                              const std::vector<config::TableConfig>& tables) {
+asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
+                                               const std::vector<config::TableConfig>& tables) {
   std::vector<std::string> schemas, names;
   for (const auto& t : tables) {
     schemas.push_back(t.name.schema);
     names.push_back(t.name.table);
   }
-  const pg::Result r = conn.ExecParams(
-      kSnapshotQuery, {TextArray(schemas), TextArray(names), kDetachedForDropComment});
+  pg::Params params = {TextArray(schemas), TextArray(names), kDetachedForDropComment};
+  const pg::Result r = co_await conn.AsyncExec(kSnapshotQuery, std::move(params));
 
   DatabaseSnapshot snapshot;
   for (const auto& t : tables) snapshot.tables.push_back(TableSnapshot{.configured = t.name});
@@ -200,7 +200,7 @@ DatabaseSnapshot ReadSnapshot(pg::Connection& conn,
     if (table.error) table.partitions.clear();
     SortPartitions(table.partitions);
   }
-  return snapshot;
+  co_return snapshot;
 }
 
 }  // namespace partitiond::catalog

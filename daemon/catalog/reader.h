@@ -17,6 +17,7 @@ inline constexpr const char* kDetachedForDropComment = "partitiond: detached for
 
 // Throws pg::Error when the query itself fails; problems with one table (missing, wrong kind of
 // partitioning, unparseable bounds) are reported in that table's TableSnapshot::error instead.
-DatabaseSnapshot ReadSnapshot(pg::Connection& conn, const std::vector<config::TableConfig>& tables);
+asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
+                                               const std::vector<config::TableConfig>& tables);
 
 }  // namespace partitiond::catalog

@@ -46,7 +46,8 @@ int PlanOrApply(const config::Config& config, const Args& args, Env& env, std::o
   const auto now = args.now.value_or(std::chrono::floor<std::chrono::seconds>(env.Now()));
   std::vector<maintenance::DatabaseReport> reports;
   for (const auto* db : databases) {
-    reports.push_back(maintenance::RunPass(*db, config.maintenance, env, now, options));
+    reports.push_back(
+        RunToCompletion(maintenance::RunPass(*db, config.maintenance, env, now, options)));
   }
   out << (args.format == Format::kJson ? RenderJson(reports, now) : RenderText(reports, now));
   return maintenance::ExitCode(reports);
@@ -60,9 +61,9 @@ int CheckConfig(const config::Config& config, const Args& args, Env& env, std::o
   if (!args.connect) return 0;
   int code = 0;
   for (const auto& db : config.databases) {
-    const auto report =
-        maintenance::RunPass(db, config.maintenance, env,
-                             std::chrono::floor<std::chrono::seconds>(env.Now()), {.apply = false});
+    const auto report = RunToCompletion(maintenance::RunPass(
+        db, config.maintenance, env, std::chrono::floor<std::chrono::seconds>(env.Now()),
+        {.apply = false}));
     if (report.connect_error) {
       out << fmt::format("database {}: cannot connect: {}\n", db.name, *report.connect_error);
       code = 3;

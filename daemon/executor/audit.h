@@ -20,10 +20,10 @@ struct AuditRecord {
 };
 
 // Inserts the record in its own autocommit statement. Throws pg::Error on failure.
-void WriteAudit(pg::Connection& conn, const AuditRecord& record);
+asio::awaitable<void> WriteAudit(pg::Connection& conn, const AuditRecord& record);
 
 // Creates the state schema (sql/schema.sql, compiled in). Throws pg::Error, e.g. when the role
 // may not create schemas.
-void EnsureStateSchema(pg::Connection& conn);
+asio::awaitable<void> EnsureStateSchema(pg::Connection& conn);
 
 }  // namespace partitiond::executor

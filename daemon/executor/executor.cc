@@ -24,97 +24,106 @@ std::string_view ToString(Outcome outcome) {
   return "unknown";
 }
 
-ActionResult Executor::Apply(const catalog::TableSnapshot& table, const planner::Action& action) {
+asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& table,
+                                              const planner::Action& action) {
   ActionResult result;
-  const auto started = env_.Now();
+  const auto started = env_.SteadyNow();
   auto finish = [&](Outcome outcome) {
     result.outcome = outcome;
     if (outcome == Outcome::kOk) result.error.clear(), result.sqlstate.clear();
-    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now() - started);
+    result.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(env_.SteadyNow() - started);
     return result;
   };
   if (action.kind == planner::ActionKind::kArchive) {
     result.error = "retention_action archive is not implemented in this build; partition kept";
-    return finish(Outcome::kSkipped);
+    co_return finish(Outcome::kSkipped);
   }
   result.attempts = 1;
   for (int steps = 0; steps < kMaxStepsPerAction;) {
+    std::optional<pg::Error> failure;
     try {
-      if (Step(table, action)) return finish(Outcome::kOk);
+      const bool done = co_await Step(table, action);
+      if (done) co_return finish(Outcome::kOk);
       ++steps;
+      continue;
     } catch (const pg::Error& e) {
-      result.sqlstate = e.sqlstate();
-      result.error = e.what();
-      if (e.error_class() != pg::ErrorClass::kLockTimeout) return finish(Outcome::kFailed);
-      ++result.lock_timeouts;
-      if (result.attempts >= maintenance_.max_attempts) {
-        result.error = fmt::format("gave up after {} attempts: {}", result.attempts, e.what());
-        return finish(Outcome::kFailed);
-      }
-      const auto backoff = JitteredBackoff(
-          env_, result.attempts,
-          std::max(maintenance_.lock_timeout, std::chrono::milliseconds(100)), kBackoffCap);
-      spdlog::debug("{} {}.{}: lock not available (attempt {} of {}), retrying in {} ms",
-                    planner::ToString(action.kind), action.schema, action.partition,
-                    result.attempts, maintenance_.max_attempts, backoff.count());
-      env_.SleepFor(backoff);
-      ++result.attempts;
+      failure = e;
     }
+    result.sqlstate = failure->sqlstate();
+    result.error = failure->what();
+    // A broken connection ends the pass: the caller reconnects, and the resumable steps pick up
+    // from the partition's state next time.
+    if (failure->error_class() == pg::ErrorClass::kConnection) throw *failure;
+    if (failure->error_class() != pg::ErrorClass::kLockTimeout) co_return finish(Outcome::kFailed);
+    ++result.lock_timeouts;
+    if (result.attempts >= maintenance_.max_attempts) {
+      result.error = fmt::format("gave up after {} attempts: {}", result.attempts, result.error);
+      co_return finish(Outcome::kFailed);
+    }
+    const auto backoff = JitteredBackoff(
+        env_, result.attempts, std::max(maintenance_.lock_timeout, std::chrono::milliseconds(100)),
+        kBackoffCap);
+    spdlog::debug("{} {}.{}: lock not available (attempt {} of {}), retrying in {} ms",
+                  planner::ToString(action.kind), action.schema, action.partition, result.attempts,
+                  maintenance_.max_attempts, backoff.count());
+    co_await SleepFor(env_, backoff);
+    ++result.attempts;
   }
   result.error = "the action did not complete in the expected number of steps";
-  return finish(Outcome::kFailed);
+  co_return finish(Outcome::kFailed);
 }
 
-bool Executor::Step(const catalog::TableSnapshot& table, const planner::Action& action) {
-  switch (action.kind) {
-    case planner::ActionKind::kCreate:
-      recipes_.CreateAndAttach(table, action);
-      return true;
-    case planner::ActionKind::kFinalizeDetach:
-      if (recipes_.ReadState(action.schema, action.partition) == PartitionState::kDetachPending) {
-        recipes_.FinalizeDetach(table, action);
-      }
-      return true;
-    case planner::ActionKind::kDetach:
-      return StepDetach(table, action, /*drop=*/false);
-    case planner::ActionKind::kDrop:
-      return StepDetach(table, action, /*drop=*/true);
-    case planner::ActionKind::kArchive:
-      break;
+// Written with if-chains and awaited values held in locals: GCC 12 miscompiles co_await inside
+// switch statements and conditions.
+asio::awaitable<bool> Executor::Step(const catalog::TableSnapshot& table,
+                                     const planner::Action& action) {
+  using planner::ActionKind;
+  if (action.kind == ActionKind::kCreate) {
+    co_await recipes_.CreateAndAttach(table, action);
+    co_return true;
+  }
+  if (action.kind == ActionKind::kFinalizeDetach) {
+    const PartitionState state = co_await recipes_.ReadState(action.schema, action.partition);
+    if (state == PartitionState::kDetachPending) co_await recipes_.FinalizeDetach(table, action);
+    co_return true;
+  }
+  if (action.kind == ActionKind::kDetach || action.kind == ActionKind::kDrop) {
+    const bool done = co_await StepDetach(table, action, action.kind == ActionKind::kDrop);
+    co_return done;
   }
   throw pg::Error("unexpected action kind", "XX000");
 }
 
-bool Executor::StepDetach(const catalog::TableSnapshot& table, const planner::Action& action,
-                          bool drop) {
-  switch (recipes_.ReadState(action.schema, action.partition)) {
-    case PartitionState::kGone:
-      return true;
-    case PartitionState::kAttached:
-      if (table.DefaultPartition() != nullptr) {
-        // PostgreSQL refuses DETACH CONCURRENTLY when a default partition exists.
-        recipes_.DetachInTransaction(table, action, drop);
-        return true;
-      }
-      if (drop) recipes_.MarkForDrop(table, action);
-      recipes_.DetachConcurrently(table, action);
-      return !drop;
-    case PartitionState::kDetachPending:
-      if (drop) recipes_.MarkForDrop(table, action);
-      recipes_.FinalizeDetach(table, action);
-      return !drop;
-    case PartitionState::kDetachedForDrop:
-      if (drop) recipes_.DropTable(action);
-      return true;
-    case PartitionState::kStandalone:
-      if (!drop) return true;
-      // Someone else detached it; it was never marked by us, so it is not ours to delete.
-      throw pg::Error(fmt::format("{}.{} is no longer a partition and was not detached by "
-                                  "partitiond; refusing to drop it",
-                                  action.schema, action.partition),
-                      "55000");
+asio::awaitable<bool> Executor::StepDetach(const catalog::TableSnapshot& table,
+                                           const planner::Action& action, bool drop) {
+  const PartitionState state = co_await recipes_.ReadState(action.schema, action.partition);
+  if (state == PartitionState::kGone) co_return true;
+  if (state == PartitionState::kAttached) {
+    if (table.DefaultPartition() != nullptr) {
+      // PostgreSQL refuses DETACH CONCURRENTLY when a default partition exists.
+      co_await recipes_.DetachInTransaction(table, action, drop);
+      co_return true;
+    }
+    if (drop) co_await recipes_.MarkForDrop(table, action);
+    co_await recipes_.DetachConcurrently(table, action);
+    co_return !drop;
   }
-  return true;
+  if (state == PartitionState::kDetachPending) {
+    if (drop) co_await recipes_.MarkForDrop(table, action);
+    co_await recipes_.FinalizeDetach(table, action);
+    co_return !drop;
+  }
+  if (state == PartitionState::kDetachedForDrop) {
+    if (drop) co_await recipes_.DropTable(action);
+    co_return true;
+  }
+  if (!drop) co_return true;
+  // Someone else detached it; it was never marked by us, so it is not ours to delete.
+  throw pg::Error(fmt::format("{}.{} is no longer a partition and was not detached by "
+                              "partitiond; refusing to drop it",
+                              action.schema, action.partition),
+                  "55000");
 }
 
 }  // namespace partitiond::executor

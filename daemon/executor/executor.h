@@ -1,7 +1,8 @@
 // Applies planned actions to one database, one short transaction per step, retrying lock timeouts
-// (SQLSTATE 55P03, and deadlocks) with jittered backoff up to maintenance.max_attempts. Never
-// throws for a database error: the outcome is returned so the pass goes on with the next action and
-// table. Not thread-safe; one Executor per connection.
+// (SQLSTATE 55P03, and deadlocks) with jittered backoff up to maintenance.max_attempts. A failed
+// action is returned as an outcome so the pass goes on with the next action and table; only a
+// broken connection (pg::ErrorClass::kConnection) is thrown. Not thread-safe; one Executor per
+// connection.
 #pragma once
 
 #include <chrono>
@@ -33,14 +34,16 @@ class Executor {
   Executor(pg::Connection& conn, const config::MaintenanceConfig& maintenance, Env& env)
       : recipes_(conn, maintenance.lock_timeout), maintenance_(maintenance), env_(env) {}
 
-  ActionResult Apply(const catalog::TableSnapshot& table, const planner::Action& action);
+  asio::awaitable<ActionResult> Apply(const catalog::TableSnapshot& table,
+                                      const planner::Action& action);
 
  private:
   // Performs the next database step of the action; returns true once the action is complete.
   // Drop and detach are multi-step and resumable: each step starts from the partition's
   // current state, so a retry (or the next pass) picks up where a failure left off.
-  bool Step(const catalog::TableSnapshot& table, const planner::Action& action);
-  bool StepDetach(const catalog::TableSnapshot& table, const planner::Action& action, bool drop);
+  asio::awaitable<bool> Step(const catalog::TableSnapshot& table, const planner::Action& action);
+  asio::awaitable<bool> StepDetach(const catalog::TableSnapshot& table,
+                                   const planner::Action& action, bool drop);
 
   Recipes recipes_;
   const config::MaintenanceConfig& maintenance_;

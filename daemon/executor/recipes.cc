@@ -5,22 +5,29 @@
 #include "daemon/catalog/reader.h"
 
 namespace partitiond::executor {
+namespace {
 
-PartitionState Recipes::ReadState(const std::string& schema, const std::string& name) {
-  const pg::Result r = conn_.ExecParams(
-      "SELECT i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false), "
-      "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false) "
-      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
-      "WHERE n.nspname = $1 AND c.relname = $2",
-      {schema, name, std::string(catalog::kDetachedForDropComment)});
-  if (r.rows() == 0) return PartitionState::kGone;
-  if (r.GetBool(0, 1)) return PartitionState::kDetachPending;
-  if (r.GetBool(0, 0)) return PartitionState::kAttached;
-  return r.GetBool(0, 2) ? PartitionState::kDetachedForDrop : PartitionState::kStandalone;
+constexpr const char* kReadStateQuery =
+    "SELECT i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false), "
+    "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+    "WHERE n.nspname = $1 AND c.relname = $2";
+
+}  // namespace
+
+asio::awaitable<PartitionState> Recipes::ReadState(const std::string& schema,
+                                                   const std::string& name) {
+  pg::Params params = {schema, name, catalog::kDetachedForDropComment};
+  const pg::Result r = co_await conn_.AsyncExec(kReadStateQuery, std::move(params));
+  if (r.rows() == 0) co_return PartitionState::kGone;
+  if (r.GetBool(0, 1)) co_return PartitionState::kDetachPending;
+  if (r.GetBool(0, 0)) co_return PartitionState::kAttached;
+  co_return r.GetBool(0, 2) ? PartitionState::kDetachedForDrop : PartitionState::kStandalone;
 }
 
-void Recipes::CreateAndAttach(const catalog::TableSnapshot& parent, const planner::Action& action) {
+asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& parent,
+                                               const planner::Action& action) {
   const std::string child = Child(action);
   const std::string key = conn_.QuoteIdentifier(parent.key_column);
   const std::string type(catalog::ToString(parent.key_type));
@@ -40,54 +47,55 @@ void Recipes::CreateAndAttach(const catalog::TableSnapshot& parent, const planne
   body += fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({});\n",
                       Parent(parent), child, from, to);
   body += fmt::format("ALTER TABLE {} DROP CONSTRAINT partitiond_bound;", child);
-  RunInTransaction(body);
+  co_await RunInTransaction(body);
 }
 
-void Recipes::MarkForDrop(const catalog::TableSnapshot& parent, const planner::Action& action) {
+asio::awaitable<void> Recipes::MarkForDrop(const catalog::TableSnapshot& parent,
+                                           const planner::Action& action) {
   const std::string comment = fmt::format("{} of {}", catalog::kDetachedForDropComment, parent.oid);
-  RunInTransaction(
+  co_await RunInTransaction(
       fmt::format("COMMENT ON TABLE {} IS {};", Child(action), conn_.QuoteLiteral(comment)));
 }
 
-void Recipes::DetachConcurrently(const catalog::TableSnapshot& parent,
-                                 const planner::Action& action) {
-  RunOutsideTransaction(fmt::format("ALTER TABLE {} DETACH PARTITION {} CONCURRENTLY",
-                                    Parent(parent), Child(action)));
+asio::awaitable<void> Recipes::DetachConcurrently(const catalog::TableSnapshot& parent,
+                                                  const planner::Action& action) {
+  co_await RunOutsideTransaction(fmt::format("ALTER TABLE {} DETACH PARTITION {} CONCURRENTLY",
+                                             Parent(parent), Child(action)));
 }
 
-void Recipes::FinalizeDetach(const catalog::TableSnapshot& parent, const planner::Action& action) {
-  RunOutsideTransaction(
+asio::awaitable<void> Recipes::FinalizeDetach(const catalog::TableSnapshot& parent,
+                                              const planner::Action& action) {
+  co_await RunOutsideTransaction(
       fmt::format("ALTER TABLE {} DETACH PARTITION {} FINALIZE", Parent(parent), Child(action)));
 }
 
-void Recipes::DetachInTransaction(const catalog::TableSnapshot& parent,
-                                  const planner::Action& action, bool then_drop) {
+asio::awaitable<void> Recipes::DetachInTransaction(const catalog::TableSnapshot& parent,
+                                                   const planner::Action& action, bool then_drop) {
   std::string body =
       fmt::format("ALTER TABLE {} DETACH PARTITION {};", Parent(parent), Child(action));
   if (then_drop) body += fmt::format("\nDROP TABLE {};", Child(action));
-  RunInTransaction(body);
+  co_await RunInTransaction(body);
 }
 
-void Recipes::DropTable(const planner::Action& action) {
-  RunInTransaction(fmt::format("DROP TABLE {};", Child(action)));
+asio::awaitable<void> Recipes::DropTable(const planner::Action& action) {
+  co_await RunInTransaction(fmt::format("DROP TABLE {};", Child(action)));
 }
 
-void Recipes::RunInTransaction(const std::string& body) {
-  pg::Transaction tx(conn_);
-  conn_.Exec(
-      fmt::format("SET LOCAL lock_timeout = '{}';\n{}", pg::ToPgDuration(lock_timeout_), body));
-  tx.Commit();
+asio::awaitable<void> Recipes::RunInTransaction(const std::string& body) {
+  co_await pg::RunTransaction(conn_, fmt::format("SET LOCAL lock_timeout = '{}';\n{}",
+                                                 pg::ToPgDuration(lock_timeout_), body));
 }
 
-void Recipes::RunOutsideTransaction(const std::string& statement) {
-  conn_.Exec(fmt::format("SET lock_timeout = '{}'", pg::ToPgDuration(lock_timeout_)));
+asio::awaitable<void> Recipes::RunOutsideTransaction(const std::string& statement) {
+  co_await conn_.AsyncExec(fmt::format("SET lock_timeout = '{}'", pg::ToPgDuration(lock_timeout_)));
+  std::exception_ptr failure;
   try {
-    conn_.Exec(statement);
+    co_await conn_.AsyncExec(statement);
   } catch (const pg::Error&) {
-    if (conn_.IsOk()) conn_.Exec("RESET lock_timeout");
-    throw;
+    failure = std::current_exception();
   }
-  conn_.Exec("RESET lock_timeout");
+  if (conn_.IsOk()) co_await conn_.AsyncExec("RESET lock_timeout");
+  if (failure) std::rethrow_exception(failure);
 }
 
 std::string Recipes::Parent(const catalog::TableSnapshot& parent) {

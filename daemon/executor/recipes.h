@@ -1,7 +1,8 @@
-// The low-lock DDL recipes of GUIDE §3, one function per database step. Each step is one short
-// transaction with SET LOCAL lock_timeout, or (for DETACH ... CONCURRENTLY / FINALIZE, which
-// PostgreSQL refuses inside a transaction block) one statement under a session lock_timeout that
-// is reset afterwards. Steps throw pg::Error; the caller decides whether to retry.
+// The low-lock DDL recipes of GUIDE §3, one coroutine per database step. Each step is one short
+// transaction with SET LOCAL lock_timeout sent in one round trip, or (for DETACH ... CONCURRENTLY /
+// FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under a session
+// lock_timeout that is reset afterwards. Steps throw pg::Error; the caller decides whether to
+// retry.
 #pragma once
 
 #include <chrono>
@@ -28,26 +29,30 @@ class Recipes {
   Recipes(pg::Connection& conn, std::chrono::milliseconds lock_timeout)
       : conn_(conn), lock_timeout_(lock_timeout) {}
 
-  PartitionState ReadState(const std::string& schema, const std::string& name);
+  asio::awaitable<PartitionState> ReadState(const std::string& schema, const std::string& name);
 
   // CREATE TABLE (LIKE parent INCLUDING ALL), owner and RLS as the parent's, a CHECK matching the
   // bound, ATTACH PARTITION (SHARE UPDATE EXCLUSIVE on the parent), drop the CHECK: all or nothing.
-  void CreateAndAttach(const catalog::TableSnapshot& parent, const planner::Action& action);
+  asio::awaitable<void> CreateAndAttach(const catalog::TableSnapshot& parent,
+                                        const planner::Action& action);
   // Marks the partition so an interrupted drop is finished by the next pass.
-  void MarkForDrop(const catalog::TableSnapshot& parent, const planner::Action& action);
-  void DetachConcurrently(const catalog::TableSnapshot& parent, const planner::Action& action);
-  void FinalizeDetach(const catalog::TableSnapshot& parent, const planner::Action& action);
+  asio::awaitable<void> MarkForDrop(const catalog::TableSnapshot& parent,
+                                    const planner::Action& action);
+  asio::awaitable<void> DetachConcurrently(const catalog::TableSnapshot& parent,
+                                           const planner::Action& action);
+  asio::awaitable<void> FinalizeDetach(const catalog::TableSnapshot& parent,
+                                       const planner::Action& action);
   // Plain DETACH in a transaction (when a default partition rules out CONCURRENTLY), optionally
   // dropping the table in the same transaction.
-  void DetachInTransaction(const catalog::TableSnapshot& parent, const planner::Action& action,
-                           bool then_drop);
-  void DropTable(const planner::Action& action);
+  asio::awaitable<void> DetachInTransaction(const catalog::TableSnapshot& parent,
+                                            const planner::Action& action, bool then_drop);
+  asio::awaitable<void> DropTable(const planner::Action& action);
 
  private:
   // Runs `body` inside BEGIN; SET LOCAL lock_timeout; ...; COMMIT.
-  void RunInTransaction(const std::string& body);
+  asio::awaitable<void> RunInTransaction(const std::string& body);
   // Runs one statement that must not be in a transaction block, under a session lock_timeout.
-  void RunOutsideTransaction(const std::string& statement);
+  asio::awaitable<void> RunOutsideTransaction(const std::string& statement);
   std::string Parent(const catalog::TableSnapshot& parent);
   std::string Child(const planner::Action& action);
 

@@ -4,7 +4,6 @@
 
 #include "daemon/catalog/reader.h"
 #include "daemon/executor/audit.h"
-#include "daemon/pg/connection.h"
 
 namespace partitiond::maintenance {
 namespace {
@@ -13,7 +12,9 @@ std::vector<config::TableConfig> SelectTables(const config::DatabaseConfig& data
                                               const PassOptions& options) {
   std::vector<config::TableConfig> tables;
   for (const auto& t : database.tables) {
-    if (!options.only_table || *options.only_table == t.name) tables.push_back(t);
+    if (options.only_table && !(*options.only_table == t.name)) continue;
+    if (options.skip_table && options.skip_table(t.name)) continue;
+    tables.push_back(t);
   }
   return tables;
 }
@@ -27,19 +28,21 @@ const config::TableConfig* FindPolicy(const config::DatabaseConfig& database,
 }
 
 // The state schema is created on first use; without it actions still run, only unaudited.
-bool PrepareStateSchema(pg::Connection& conn, const std::string& database, bool present) {
-  if (present) return true;
+asio::awaitable<bool> PrepareStateSchema(pg::Connection& conn, const std::string& database,
+                                         bool present) {
+  if (present) co_return true;
   try {
-    executor::EnsureStateSchema(conn);
+    co_await executor::EnsureStateSchema(conn);
     spdlog::info("database {}: created state schema partitiond", database);
-    return true;
+    co_return true;
   } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
     spdlog::error(
         "database {}: cannot create state schema partitiond ({}); run sql/schema.sql as the "
         "database owner. Actions will not be audited.",
         database, e.what());
-    return false;
   }
+  co_return false;
 }
 
 void LogResult(const std::string& database, const TableReport& table, const planner::Action& action,
@@ -56,23 +59,56 @@ void LogResult(const std::string& database, const TableReport& table, const plan
   }
 }
 
-void ApplyTable(pg::Connection& conn, executor::Executor& executor, const std::string& database,
-                bool audit, Env& env, TableReport& table) {
+asio::awaitable<void> Audit(pg::Connection& conn, const std::string& database,
+                            const TableReport& table, const planner::Action& action,
+                            std::chrono::system_clock::time_point started) {
+  try {
+    // Named, not braced in the call: GCC 12 double-destroys braced coroutine arguments.
+    const executor::AuditRecord record{.started_at = started,
+                                       .database = database,
+                                       .table = table.snapshot.configured.ToString(),
+                                       .partition = action.schema + "." + action.partition,
+                                       .action = action.kind,
+                                       .result = table.results.back()};
+    co_await executor::WriteAudit(conn, record);
+  } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
+    spdlog::error("database {}: cannot write audit row: {}", database, e.what());
+  }
+}
+
+// Applies one table's plan; returns false when may_act said stop.
+asio::awaitable<bool> ApplyTable(pg::Connection& conn, executor::Executor& executor,
+                                 const std::string& database, bool audit, Env& env,
+                                 const PassOptions& options, TableReport& table) {
   for (const auto& action : table.plan.actions) {
-    const auto started = env.Now();
-    table.results.push_back(executor.Apply(table.snapshot, action));
-    LogResult(database, table, action, table.results.back());
-    if (!audit) continue;
-    try {
-      executor::WriteAudit(conn, {.started_at = started,
-                                  .database = database,
-                                  .table = table.snapshot.configured.ToString(),
-                                  .partition = action.schema + "." + action.partition,
-                                  .action = action.kind,
-                                  .result = table.results.back()});
-    } catch (const pg::Error& e) {
-      spdlog::error("database {}: cannot write audit row: {}", database, e.what());
+    if (options.may_act) {
+      const bool may = co_await options.may_act();
+      if (!may) co_return false;
     }
+    const auto started = env.Now();
+    table.results.push_back(co_await executor.Apply(table.snapshot, action));
+    LogResult(database, table, action, table.results.back());
+    if (audit) co_await Audit(conn, database, table, action, started);
+  }
+  co_return true;
+}
+
+void PlanTables(const config::DatabaseConfig& database, catalog::DatabaseSnapshot& snapshot,
+                std::chrono::sys_seconds now, DatabaseReport& report) {
+  for (auto& table_snapshot : snapshot.tables) {
+    TableReport table{.policy = FindPolicy(database, table_snapshot.configured),
+                      .snapshot = std::move(table_snapshot)};
+    if (table.snapshot.error) {
+      spdlog::error("database {}: {}", database.name, *table.snapshot.error);
+    } else {
+      table.plan = planner::PlanTable(table.snapshot, *table.policy, now);
+      for (const auto& warning : table.plan.warnings) {
+        spdlog::warn("database {} table {}: {}", database.name,
+                     table.snapshot.configured.ToString(), warning);
+      }
+    }
+    report.tables.push_back(std::move(table));
   }
 }
 
@@ -87,47 +123,49 @@ bool TableReport::Failed() const {
   return false;
 }
 
-DatabaseReport RunPass(const config::DatabaseConfig& database,
-                       const config::MaintenanceConfig& maintenance, Env& env,
-                       std::chrono::sys_seconds now, const PassOptions& options) {
+asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
+                                          const config::DatabaseConfig& database,
+                                          const config::MaintenanceConfig& maintenance, Env& env,
+                                          std::chrono::sys_seconds now,
+                                          const PassOptions& options) {
   DatabaseReport report{.database = database.name};
-  const auto tables = SelectTables(database, options);
-  try {
-    pg::Connection conn = pg::Connection::Open(
-        database.conninfo, {.statement_timeout = maintenance.statement_timeout});
-    catalog::DatabaseSnapshot snapshot = catalog::ReadSnapshot(conn, tables);
-    report.standby = snapshot.in_recovery;
-    for (auto& table_snapshot : snapshot.tables) {
-      TableReport table{.policy = FindPolicy(database, table_snapshot.configured),
-                        .snapshot = std::move(table_snapshot)};
-      if (table.snapshot.error) {
-        spdlog::error("database {}: {}", database.name, *table.snapshot.error);
-      } else {
-        table.plan = planner::PlanTable(table.snapshot, *table.policy, now);
-        for (const auto& warning : table.plan.warnings) {
-          spdlog::warn("database {} table {}: {}", database.name,
-                       table.snapshot.configured.ToString(), warning);
-        }
-      }
-      report.tables.push_back(std::move(table));
-    }
-    if (!options.apply) return report;
-    report.applied = !report.standby;
-    if (report.standby) {
-      spdlog::info("database {}: server is a standby; observing only", database.name);
-      return report;
-    }
-    bool any_action = false;
-    for (const auto& table : report.tables) any_action = any_action || !table.plan.actions.empty();
-    if (!any_action) return report;
-    const bool audit = PrepareStateSchema(conn, database.name, snapshot.state_schema_present);
-    executor::Executor executor(conn, maintenance, env);
-    for (auto& table : report.tables) ApplyTable(conn, executor, database.name, audit, env, table);
-  } catch (const pg::Error& e) {
-    report.connect_error = e.what();
-    spdlog::error("database {}: {}", database.name, e.what());
+  catalog::DatabaseSnapshot snapshot =
+      co_await catalog::ReadSnapshot(conn, SelectTables(database, options));
+  report.standby = snapshot.in_recovery;
+  PlanTables(database, snapshot, now, report);
+  if (!options.apply) co_return report;
+  if (report.standby) {
+    spdlog::info("database {}: server is a standby; observing only", database.name);
+    co_return report;
   }
-  return report;
+  report.applied = true;
+  bool any_action = false;
+  for (const auto& table : report.tables) any_action = any_action || !table.plan.actions.empty();
+  if (!any_action) co_return report;
+  const bool audit =
+      co_await PrepareStateSchema(conn, database.name, snapshot.state_schema_present);
+  executor::Executor executor(conn, maintenance, env);
+  for (auto& table : report.tables) {
+    const bool go_on =
+        co_await ApplyTable(conn, executor, database.name, audit, env, options, table);
+    if (!go_on) break;
+  }
+  co_return report;
+}
+
+asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
+                                        const config::MaintenanceConfig& maintenance, Env& env,
+                                        std::chrono::sys_seconds now, const PassOptions& options) {
+  std::optional<std::string> failure;
+  try {
+    const pg::SessionOptions session{.statement_timeout = maintenance.statement_timeout};
+    pg::Connection conn = co_await pg::Connection::AsyncOpen(database.conninfo, session);
+    co_return co_await RunPassOn(conn, database, maintenance, env, now, options);
+  } catch (const pg::Error& e) {
+    failure = e.what();
+  }
+  spdlog::error("database {}: {}", database.name, *failure);
+  co_return DatabaseReport{.database = database.name, .connect_error = failure};
 }
 
 int ExitCode(const std::vector<DatabaseReport>& reports) {

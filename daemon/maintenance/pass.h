@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
 #include "daemon/executor/executor.h"
+#include "daemon/pg/connection.h"
 #include "daemon/planner/planner.h"
 
 namespace partitiond::maintenance {
@@ -36,13 +38,26 @@ struct DatabaseReport {
 struct PassOptions {
   bool apply = false;                               // false: plan only, change nothing
   std::optional<config::QualifiedName> only_table;  // restrict to one configured table
+  // Tables to leave out of this pass (e.g. backing off after repeated failures); may be empty.
+  std::function<bool(const config::QualifiedName&)> skip_table;
+  // Asked before each action when applying; false stops the pass's actions there (leadership
+  // lost, shutdown requested). Empty: always true.
+  std::function<asio::awaitable<bool>()> may_act;
 };
 
-// Never throws for database problems; they are in the report. `now` is the pass's notion of the
-// current time (the real clock, or --now).
-DatabaseReport RunPass(const config::DatabaseConfig& database,
-                       const config::MaintenanceConfig& maintenance, Env& env,
-                       std::chrono::sys_seconds now, const PassOptions& options);
+// A pass on an open connection. Throws pg::Error when the catalog query itself fails or the
+// connection breaks; per-table and per-action problems are in the report.
+asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
+                                          const config::DatabaseConfig& database,
+                                          const config::MaintenanceConfig& maintenance, Env& env,
+                                          std::chrono::sys_seconds now, const PassOptions& options);
+
+// Connects, then RunPassOn. Never throws for database problems: a failed connection or catalog
+// query is the report's connect_error. `now` is the pass's notion of the current time (the real
+// clock, or --now).
+asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
+                                        const config::MaintenanceConfig& maintenance, Env& env,
+                                        std::chrono::sys_seconds now, const PassOptions& options);
 
 // GUIDE §2 exit codes: 3 if any database was unreachable, else 1 if any table failed, else 0.
 int ExitCode(const std::vector<DatabaseReport>& reports);

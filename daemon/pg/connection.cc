@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <exception>
 
 namespace partitiond::pg {
 namespace {
@@ -10,6 +11,38 @@ std::string TrimmedMessage(const char* message) {
   std::string text = message ? message : "";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
+}
+
+// Keepalives make a vanished server show up as an error instead of a hang; connect_timeout
+// covers the blocking connect (the async one enforces its own deadline).
+PGconn* StartConnect(const std::string& conninfo, const SessionOptions& options, bool blocking) {
+  const std::string timeout =
+      std::to_string(std::max<long long>(1, options.connect_timeout.count() / 1000));
+  const char* keys[] = {"dbname",
+                        "application_name",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "connect_timeout",
+                        nullptr};
+  const char* values[] = {
+      conninfo.c_str(), options.application_name.c_str(), "1", "30", "10", "3", timeout.c_str(),
+      nullptr};
+  return blocking ? PQconnectdbParams(keys, values, /*expand_dbname=*/1)
+                  : PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+}
+
+std::vector<const char*> ParamPointers(const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
+bool Failed(const PGresult* result) {
+  const ExecStatusType status = PQresultStatus(result);
+  return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY;
 }
 
 }  // namespace
@@ -35,55 +68,150 @@ double Result::GetDouble(int row, int column) const {
   return std::strtod(std::string(Get(row, column)).c_str(), nullptr);
 }
 
-Connection Connection::Open(const std::string& conninfo, const SessionOptions& options) {
-  // Keepalives make a vanished server show up as an error instead of a hang.
-  const char* keys[] = {"dbname",
-                        "application_name",
-                        "keepalives",
-                        "keepalives_idle",
-                        "keepalives_interval",
-                        "keepalives_count",
-                        nullptr};
-  const char* values[] = {conninfo.c_str(), options.application_name.c_str(), "1", "30", "10", "3",
-                          nullptr};
-  Connection conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-  if (!conn.conn_) throw Error("out of memory allocating a libpq connection", "08000");
-  if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
-    throw Error(TrimmedMessage(PQerrorMessage(conn.conn_.get())), "08001");
-  }
+std::string Connection::SetupSql(const SessionOptions& options) {
   std::string setup = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = postgres;";
   if (options.statement_timeout.count() > 0) {
     setup += " SET statement_timeout = '" + ToPgDuration(options.statement_timeout) + "';";
   }
-  conn.Exec(setup);
+  return setup;
+}
+
+Connection Connection::Open(const std::string& conninfo, const SessionOptions& options) {
+  Connection conn(StartConnect(conninfo, options, /*blocking=*/true));
+  if (!conn.conn_) throw Error("out of memory allocating a libpq connection", "08000");
+  if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
+    throw Error(TrimmedMessage(PQerrorMessage(conn.conn_.get())), "08001");
+  }
+  conn.Exec(SetupSql(options));
   return conn;
 }
 
-Result Connection::Check(PGresult* raw_result, const std::string& sql) {
-  Result result(raw_result);
-  const ExecStatusType status = PQresultStatus(raw_result);
-  if (raw_result != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
-    return result;
+asio::awaitable<Connection> Connection::AsyncOpen(const std::string& conninfo,
+                                                  const SessionOptions& options) {
+  Connection conn(StartConnect(conninfo, options, /*blocking=*/false));
+  if (!conn.conn_) throw Error("out of memory allocating a libpq connection", "08000");
+  // libpq's connect_timeout applies only to the blocking connect; here the loop keeps the time.
+  const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+  for (PostgresPollingStatusType poll = PGRES_POLLING_WRITING; poll != PGRES_POLLING_OK;) {
+    if (PQstatus(conn.conn_.get()) == CONNECTION_BAD || poll == PGRES_POLLING_FAILED) {
+      throw Error(TrimmedMessage(PQerrorMessage(conn.conn_.get())), "08001");
+    }
+    const bool ready =
+        co_await conn.WaitSocket(/*for_write=*/poll == PGRES_POLLING_WRITING, deadline);
+    if (!ready) {
+      throw Error("timeout expired while connecting", "08001");
+    }
+    poll = PQconnectPoll(conn.conn_.get());
   }
-  const char* state = raw_result ? PQresultErrorField(raw_result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = TrimmedMessage(raw_result ? PQresultErrorMessage(raw_result) : nullptr);
+  if (PQsetnonblocking(conn.conn_.get(), 1) != 0) {
+    throw Error(TrimmedMessage(PQerrorMessage(conn.conn_.get())), "08000");
+  }
+  co_await conn.AsyncExec(SetupSql(options));
+  co_return conn;
+}
+
+asio::awaitable<bool> Connection::WaitSocket(
+    bool for_write, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  const int fd = PQsocket(conn_.get());
+  if (fd < 0) throw Error("connection has no socket", "08006");
+  const auto executor = co_await asio::this_coro::executor;
+  // A fresh descriptor per wait: libpq may switch sockets while connecting, and the descriptor
+  // must never close libpq's fd, hence release() afterwards.
+  asio::posix::stream_descriptor socket(executor, fd);
+  // The deadline handler may run after this frame resumed (its completion was already queued);
+  // it reaches the socket only through this shared slot, emptied before the socket goes away.
+  auto waiting = std::make_shared<asio::posix::stream_descriptor*>(&socket);
+  bool expired = false;
+  std::optional<asio::steady_timer> timer;
+  if (deadline) {
+    timer.emplace(executor, *deadline);
+    timer->async_wait([waiting, &expired](const boost::system::error_code& ec) {
+      if (ec || *waiting == nullptr) return;
+      expired = true;
+      (*waiting)->cancel();
+    });
+  }
+  boost::system::error_code ec;
+  co_await socket.async_wait(for_write ? asio::posix::stream_descriptor::wait_write
+                                       : asio::posix::stream_descriptor::wait_read,
+                             asio::redirect_error(asio::use_awaitable, ec));
+  *waiting = nullptr;
+  if (timer) timer->cancel();
+  socket.release();
+  co_return !expired;
+}
+
+asio::awaitable<Result> Connection::AsyncExec(std::string sql, Params params) {
+  PGconn* conn = conn_.get();
+  const auto values = ParamPointers(params);
+  const int sent = params.empty()
+                       ? PQsendQuery(conn, sql.c_str())
+                       : PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()),
+                                           nullptr, values.data(), nullptr, nullptr, 0);
+  if (!sent) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
+  for (int flushed; (flushed = PQflush(conn)) != 0;) {
+    if (flushed < 0) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
+    co_await WaitSocket(/*for_write=*/true);
+  }
+  PGresult* last = nullptr;
+  PGresult* first_error = nullptr;
+  for (;;) {
+    if (!PQconsumeInput(conn)) {
+      PQclear(last);
+      PQclear(first_error);
+      throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
+    }
+    bool finished = false;
+    while (!PQisBusy(conn)) {
+      PGresult* result = PQgetResult(conn);
+      if (result == nullptr) {
+        finished = true;
+        break;
+      }
+      if (Failed(result) && first_error == nullptr) {
+        first_error = result;
+      } else {
+        PQclear(last);
+        last = result;
+      }
+    }
+    if (finished) break;
+    co_await WaitSocket(/*for_write=*/false);
+  }
+  co_return Check(last, first_error, sql);
+}
+
+Result Connection::Exec(const std::string& sql, const Params& params) {
+  if (params.empty()) {
+    // PQexec keeps only the last result of a multi-statement string, which is the error if any.
+    PGresult* result = PQexec(conn_.get(), sql.c_str());
+    if (result != nullptr && Failed(result)) return Check(nullptr, result, sql);
+    return Check(result, nullptr, sql);
+  }
+  const auto values = ParamPointers(params);
+  PGresult* result = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
+                                  nullptr, values.data(), nullptr, nullptr, 0);
+  if (result != nullptr && Failed(result)) return Check(nullptr, result, sql);
+  return Check(result, nullptr, sql);
+}
+
+Result Connection::Check(PGresult* last, PGresult* first_error, const std::string& sql) {
+  if (first_error == nullptr && last != nullptr) return Result(last);
+  PQclear(last);
+  Result error(first_error);
+  const char* state = first_error ? PQresultErrorField(first_error, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = TrimmedMessage(first_error ? PQresultErrorMessage(first_error) : nullptr);
   if (message.empty()) message = TrimmedMessage(PQerrorMessage(conn_.get()));
   if (message.empty()) message = "query failed: " + sql.substr(0, 80);
   throw Error(message, state ? state : "");
 }
 
-Result Connection::Exec(const std::string& sql) {
-  return Check(PQexec(conn_.get(), sql.c_str()), sql);
-}
-
-Result Connection::ExecParams(const std::string& sql,
-                              const std::vector<std::optional<std::string>>& params) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  return Check(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0),
-               sql);
+void Connection::Cancel() {
+  std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel(PQgetCancel(conn_.get()),
+                                                            &PQfreeCancel);
+  if (!cancel) return;
+  char error[256];
+  PQcancel(cancel.get(), error, sizeof error);
 }
 
 std::string Connection::QuoteIdentifier(std::string_view name) {
@@ -104,19 +232,22 @@ std::string Connection::QuoteQualified(std::string_view schema, std::string_view
   return QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
 }
 
-Transaction::Transaction(Connection& conn) : conn_(conn) { conn_.Exec("BEGIN"); }
-
-Transaction::~Transaction() {
-  if (done_) return;
+asio::awaitable<void> RunTransaction(Connection& conn, std::string body) {
+  std::exception_ptr failure;
   try {
-    conn_.Exec("ROLLBACK");
+    co_await conn.AsyncExec("BEGIN;\n" + body + "\nCOMMIT;");
+    co_return;
   } catch (const Error&) {
+    failure = std::current_exception();
   }
-}
-
-void Transaction::Commit() {
-  conn_.Exec("COMMIT");
-  done_ = true;
+  // A failed statement leaves the block open and aborted; close it so the session is reusable.
+  if (conn.IsOk()) {
+    try {
+      co_await conn.AsyncExec("ROLLBACK");
+    } catch (const Error&) {
+    }
+  }
+  std::rethrow_exception(failure);
 }
 
 std::string ToPgDuration(std::chrono::milliseconds duration) {

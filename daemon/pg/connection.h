@@ -1,9 +1,12 @@
-// RAII holders for libpq handles and a synchronous query API.
+// RAII holders for libpq handles, with queries driven asynchronously by the event loop.
 //
-// A Connection owns one PGconn; it is movable, not copyable, and not thread-safe. Every failed
-// query throws pg::Error carrying the server's SQLSTATE (empty when the connection itself broke).
-// Session settings that make catalog output parseable (DateStyle ISO, TimeZone UTC) are applied
-// at connect time, so callers can rely on them.
+// A Connection owns one PGconn; it is movable, not copyable, and not thread-safe: use it from one
+// coroutine at a time on one io_context. AsyncExec never blocks the loop: libpq runs in
+// non-blocking mode and the loop waits on the connection's socket, so a slow or hung server stalls
+// only the coroutine that talks to it. The blocking Exec is for tests and tools outside the loop.
+// Every failed query throws pg::Error carrying the server's SQLSTATE (empty when the connection
+// itself broke). Session settings that make catalog output parseable (DateStyle ISO, TimeZone
+// UTC), statement_timeout and TCP keepalives are applied at connect time.
 #pragma once
 
 #include <libpq-fe.h>
@@ -15,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/common/asio.h"
 #include "daemon/pg/error.h"
 
 namespace partitiond::pg {
@@ -38,16 +42,30 @@ class Result {
 struct SessionOptions {
   std::string application_name = "partitiond";
   std::chrono::milliseconds statement_timeout{0};  // 0: server default
+  std::chrono::milliseconds connect_timeout{10'000};
 };
+
+using Params = std::vector<std::optional<std::string>>;
 
 class Connection {
  public:
-  // Connects or throws pg::Error (class kConnection) with libpq's message.
+  // Connects without blocking the loop, or throws pg::Error (class kConnection).
+  // GCC 12 mishandles coroutine parameters initialized from braced lists (double destruction),
+  // so callers pass named objects; they must outlive the co_await.
+  static asio::awaitable<Connection> AsyncOpen(const std::string& conninfo,
+                                               const SessionOptions& options);
+  // Blocking connect, for tests and tools.
   static Connection Open(const std::string& conninfo, const SessionOptions& options);
 
-  Result Exec(const std::string& sql);
-  // Values are sent as text parameters $1..$n; nullopt is SQL NULL.
-  Result ExecParams(const std::string& sql, const std::vector<std::optional<std::string>>& params);
+  // Runs `sql`; with no params through the simple query protocol (several statements allowed,
+  // run as one implicit transaction unless they manage their own), else as one statement with
+  // text parameters $1..$n (nullopt is SQL NULL). Returns the last statement's result.
+  asio::awaitable<Result> AsyncExec(std::string sql, Params params = {});
+  Result Exec(const std::string& sql, const Params& params = {});
+
+  // Asks the server to cancel the statement in flight; it then fails with SQLSTATE 57014.
+  // Safe to call from another coroutine on the loop while AsyncExec is waiting.
+  void Cancel();
 
   // Quoting for the rare places parameters cannot go (DDL). Both use the connection's encoding.
   std::string QuoteIdentifier(std::string_view name);
@@ -56,30 +74,23 @@ class Connection {
   std::string QuoteQualified(std::string_view schema, std::string_view name);
 
   bool IsOk() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
-  PGconn* raw() { return conn_.get(); }
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn, &PQfinish) {}
-  Result Check(PGresult* result, const std::string& sql);
+  static std::string SetupSql(const SessionOptions& options);
+  // Turns a finished query's results into a Result or a thrown pg::Error.
+  Result Check(PGresult* last, PGresult* first_error, const std::string& sql);
+  // Waits until the socket is readable (or writable); false if `deadline` passed first.
+  asio::awaitable<bool> WaitSocket(
+      bool for_write, std::optional<std::chrono::steady_clock::time_point> deadline = {});
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
 };
 
-// BEGIN on construction; ROLLBACK on destruction unless Commit() succeeded. A failed rollback
-// (the connection broke) is swallowed: the server rolls back a dead session anyway.
-class Transaction {
- public:
-  explicit Transaction(Connection& conn);
-  ~Transaction();
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  void Commit();
-
- private:
-  Connection& conn_;
-  bool done_ = false;
-};
+// Runs `body` (one or more statements) as a single transaction in one round trip:
+// BEGIN; body; COMMIT. On failure the transaction is rolled back before the error is rethrown,
+// so the connection is always left outside a transaction block.
+asio::awaitable<void> RunTransaction(Connection& conn, std::string body);
 
 // "250ms" for SET lock_timeout / statement_timeout.
 std::string ToPgDuration(std::chrono::milliseconds duration);

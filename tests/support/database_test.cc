@@ -67,7 +67,7 @@ CliResult DatabaseTest::RunCli(const std::string& args) {
 }
 
 std::vector<std::string> DatabaseTest::Partitions(const std::string& parent) {
-  const pg::Result r = conn_->ExecParams(
+  const pg::Result r = conn_->Exec(
       "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
       "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY 1",
       {parent});
