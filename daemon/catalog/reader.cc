@@ -19,6 +19,7 @@ WITH wanted AS (
 ),
 parents AS (
   SELECT w.ord, c.oid, c.relkind, c.relrowsecurity, pg_get_userbyid(c.relowner) AS owner,
+         (SELECT spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace) AS tablespace,
          pt.partstrat, pt.partnatts, a.attname, a.atttypid
   FROM wanted w
   LEFT JOIN pg_namespace n ON n.nspname = w.nspname
@@ -28,22 +29,28 @@ parents AS (
 ),
 children AS (
   SELECT i.inhparent AS parent, i.inhrelid AS child, i.inhdetachpending AS pending,
-         false AS orphan
+         NULL::text AS orphan_upper
   FROM pg_inherits i JOIN parents p ON p.oid = i.inhparent AND p.relkind = 'p'
   UNION ALL
-  SELECT substring(d.description FROM ' of ([0-9]+)$')::oid, d.objoid, false, true
-  FROM pg_description d
-  WHERE d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-    AND d.description LIKE $3::text || ' of %'
-    AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)
+  SELECT m.parent::oid, m.objoid, false, m.upper
+  FROM (SELECT d.objoid,
+               substring(d.description FROM ' of ([0-9]{1,10}) upper -?[0-9]{1,19}$')::bigint
+                 AS parent,
+               substring(d.description FROM ' upper (-?[0-9]{1,19})$') AS upper
+        FROM pg_description d
+        WHERE d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+          AND d.description LIKE $3::text || ' of %'
+          AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)) m
+  WHERE m.parent <= 4294967295
 )
 SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
        p.attname, format_type(p.atttypid, NULL), p.owner, p.relrowsecurity,
-       cn.nspname, cc.relname, pg_get_expr(cc.relpartbound, cc.oid), ch.pending, ch.orphan,
+       cn.nspname, cc.relname, pg_get_expr(cc.relpartbound, cc.oid), ch.pending, ch.orphan_upper,
        (cc.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
          * current_setting('block_size')::bigint,
        greatest(cc.reltuples, 0), cc.relrowsecurity,
-       pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL
+       pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL,
+       extract(epoch FROM now())::bigint, p.tablespace
 FROM parents p
 LEFT JOIN children ch ON ch.parent = p.oid
 LEFT JOIN pg_class cc ON cc.oid = ch.child
@@ -68,12 +75,14 @@ enum Column {
   kChildName,
   kBoundExpr,
   kPending,
-  kOrphan,
+  kOrphanUpper,
   kBytes,
   kRows,
   kChildRls,
   kInRecovery,
   kStatePresent,
+  kServerNow,
+  kTablespace,
 };
 
 // PostgreSQL array literal of text values: {"a","b"} with backslash escapes.
@@ -140,11 +149,14 @@ void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
   p.schema = r.Get(row, kChildSchema);
   p.name = r.Get(row, kChildName);
   p.detach_pending = r.GetBool(row, kPending);
-  p.detached_for_drop = r.GetBool(row, kOrphan);
+  p.detached_for_drop = !r.IsNull(row, kOrphanUpper);
   p.bytes = r.GetInt(row, kBytes);
   p.rows_estimate = r.GetDouble(row, kRows);
   p.row_security = r.GetBool(row, kChildRls);
-  if (!p.detached_for_drop) {
+  if (p.detached_for_drop) {
+    // All we know of a detached table's range is the upper bound our mark recorded.
+    p.to = KeyValue(r.GetInt(row, kOrphanUpper));
+  } else {
     p.bound_expr = r.Get(row, kBoundExpr);
     if (!ParseRangeBound(p.bound_expr, table.key_type, p)) {
       table.error = fmt::format("cannot understand the bound of partition {}.{} of {}: {}",
@@ -183,6 +195,7 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
   for (int row = 0; row < r.rows(); ++row) {
     snapshot.in_recovery = r.GetBool(row, kInRecovery);
     snapshot.state_schema_present = r.GetBool(row, kStatePresent);
+    snapshot.server_now = std::chrono::sys_seconds(std::chrono::seconds(r.GetInt(row, kServerNow)));
     TableSnapshot& table = snapshot.tables.at(static_cast<size_t>(r.GetInt(row, kOrd) - 1));
     if (table.error) continue;
     if (table.key_column.empty()) {
@@ -190,6 +203,7 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
       if (table.error) continue;
       table.oid = static_cast<std::uint32_t>(r.GetInt(row, kOid));
       table.owner = r.Get(row, kOwner);
+      table.tablespace = r.GetOptional(row, kTablespace).value_or("");
       table.key_column = r.Get(row, kKeyName);
       table.key_type = *KeyTypeFromName(r.Get(row, kKeyType));
       table.row_security = r.GetBool(row, kParentRls);

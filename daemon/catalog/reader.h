@@ -12,7 +12,9 @@
 namespace partitiond::catalog {
 
 // Comment the executor puts on a partition before detaching it for a retention drop, so a drop
-// interrupted between DETACH and DROP is found and finished by the next pass.
+// interrupted between DETACH and DROP is found and finished by the next pass. The full mark is
+// "<this> of <parent oid> upper <upper bound as KeyValue count>"; the planner re-checks the
+// recorded bound against the current policy before finishing the drop.
 inline constexpr const char* kDetachedForDropComment = "partitiond: detached for retention drop";
 
 // Throws pg::Error when the query itself fails; problems with one table (missing, wrong kind of

@@ -26,7 +26,7 @@ struct Partition {
   bool is_default = false;
   bool detach_pending = false;  // a DETACH ... CONCURRENTLY that did not finish
   // No longer a partition: our retention drop detached it and was interrupted before the DROP
-  // (found by the comment the executor left on it). It has no bounds; the next pass drops it.
+  // (found by the mark the executor left on it). Only `to`, recorded in the mark, is known.
   bool detached_for_drop = false;
   std::optional<KeyValue> from;  // nullopt: MINVALUE (or the default partition)
   std::optional<KeyValue> to;    // nullopt: MAXVALUE (or the default partition)
@@ -43,6 +43,7 @@ struct TableSnapshot {
   std::optional<std::string> error;
   std::uint32_t oid = 0;
   std::string owner;
+  std::string tablespace;  // where new partitions go (the parent's reltablespace); empty: default
   std::string key_column;
   KeyType key_type = KeyType::kTimestamptz;
   bool row_security = false;
@@ -52,9 +53,10 @@ struct TableSnapshot {
 };
 
 struct DatabaseSnapshot {
-  bool in_recovery = false;           // a standby: observe only
-  bool state_schema_present = false;  // partitiond.audit exists
-  std::vector<TableSnapshot> tables;  // one per configured table, in config order
+  bool in_recovery = false;               // a standby: observe only
+  bool state_schema_present = false;      // partitiond.audit exists
+  std::vector<TableSnapshot> tables;      // one per configured table, in config order
+  std::chrono::sys_seconds server_now{};  // the server's now(), to check the host's clock
 };
 
 // Parses one literal as printed by PostgreSQL with DateStyle=ISO and TimeZone=UTC

@@ -41,7 +41,8 @@ std::vector<const config::DatabaseConfig*> SelectDatabases(const config::Config&
 }
 
 int PlanOrApply(const config::Config& config, const Args& args, Env& env, std::ostream& out) {
-  maintenance::PassOptions options{.apply = args.command == "once"};
+  maintenance::PassOptions options{.apply = args.command == "once",
+                                   .now_is_explicit = args.now.has_value()};
   const auto databases = SelectDatabases(config, args, options);
   const auto now = args.now.value_or(std::chrono::floor<std::chrono::seconds>(env.Now()));
   std::vector<maintenance::DatabaseReport> reports;
@@ -64,9 +65,10 @@ int CheckConfig(const config::Config& config, const Args& args, Env& env, std::o
     const auto report = RunToCompletion(maintenance::RunPass(
         db, config.maintenance, env, std::chrono::floor<std::chrono::seconds>(env.Now()),
         {.apply = false}));
-    if (report.connect_error) {
-      out << fmt::format("database {}: cannot connect: {}\n", db.name, *report.connect_error);
-      code = 3;
+    if (report.error) {
+      out << fmt::format("database {}: {}{}\n", db.name,
+                         report.unreachable ? "cannot connect: " : "", *report.error);
+      code = report.unreachable ? 3 : std::max(code, kExitUsage);
       continue;
     }
     for (const auto& t : report.tables) {

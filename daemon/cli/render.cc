@@ -89,7 +89,7 @@ std::string RenderText(const std::vector<DatabaseReport>& reports, std::chrono::
   for (const auto& db : reports) {
     out +=
         fmt::format("database {}{}\n", db.database, db.standby ? " (standby: observe only)" : "");
-    if (db.connect_error) out += fmt::format("  ERROR: {}\n", *db.connect_error);
+    if (db.error) out += fmt::format("  ERROR: {}\n", *db.error);
     for (const auto& t : db.tables) {
       RenderTableText(t, out);
       actions += t.plan.actions.size();
@@ -109,7 +109,7 @@ std::string RenderJson(const std::vector<DatabaseReport>& reports, std::chrono::
                           {"standby", db.standby},
                           {"applied", db.applied},
                           {"tables", nlohmann::json::array()}};
-    if (db.connect_error) jdb["error"] = *db.connect_error;
+    if (db.error) jdb["error"] = *db.error;
     for (const auto& t : db.tables) {
       nlohmann::json jt = {{"table", t.snapshot.configured.ToString()}};
       if (t.snapshot.error) {

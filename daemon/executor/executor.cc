@@ -107,15 +107,20 @@ asio::awaitable<bool> Executor::StepDetach(const catalog::TableSnapshot& table,
     }
     if (drop) co_await recipes_.MarkForDrop(table, action);
     co_await recipes_.DetachConcurrently(table, action);
-    co_return !drop;
+    co_return false;  // the next step drops it, or clears an older drop mark
   }
   if (state == PartitionState::kDetachPending) {
     if (drop) co_await recipes_.MarkForDrop(table, action);
     co_await recipes_.FinalizeDetach(table, action);
-    co_return !drop;
+    co_return false;
   }
   if (state == PartitionState::kDetachedForDrop) {
-    if (drop) co_await recipes_.DropTable(action);
+    // A detach keeps the table: an older, interrupted drop's mark must not outlive that decision.
+    if (drop) {
+      co_await recipes_.DropTable(action);
+    } else {
+      co_await recipes_.ClearDropMark(action);
+    }
     co_return true;
   }
   if (!drop) co_return true;

@@ -34,8 +34,12 @@ asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& par
   const std::string from =
       conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.from, parent.key_type));
   const std::string to = conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.to, parent.key_type));
-  std::string body =
-      fmt::format("CREATE TABLE {0} (LIKE {1} INCLUDING ALL);\n", child, Parent(parent));
+  // Identity stays with the parent (as with PARTITION OF): a copied identity would give each
+  // partition its own sequence and duplicate keys on direct inserts.
+  const std::string tablespace =
+      parent.tablespace.empty() ? "" : " TABLESPACE " + conn_.QuoteIdentifier(parent.tablespace);
+  std::string body = fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n",
+                                 child, Parent(parent), tablespace);
   body += fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner));
   if (parent.row_security)
     body += fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;\n", child);
@@ -52,9 +56,14 @@ asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& par
 
 asio::awaitable<void> Recipes::MarkForDrop(const catalog::TableSnapshot& parent,
                                            const planner::Action& action) {
-  const std::string comment = fmt::format("{} of {}", catalog::kDetachedForDropComment, parent.oid);
+  const std::string comment = fmt::format("{} of {} upper {}", catalog::kDetachedForDropComment,
+                                          parent.oid, action.to.count());
   co_await RunInTransaction(
       fmt::format("COMMENT ON TABLE {} IS {};", Child(action), conn_.QuoteLiteral(comment)));
+}
+
+asio::awaitable<void> Recipes::ClearDropMark(const planner::Action& action) {
+  co_await RunInTransaction(fmt::format("COMMENT ON TABLE {} IS NULL;", Child(action)));
 }
 
 asio::awaitable<void> Recipes::DetachConcurrently(const catalog::TableSnapshot& parent,
@@ -87,15 +96,8 @@ asio::awaitable<void> Recipes::RunInTransaction(const std::string& body) {
 }
 
 asio::awaitable<void> Recipes::RunOutsideTransaction(const std::string& statement) {
-  co_await conn_.AsyncExec(fmt::format("SET lock_timeout = '{}'", pg::ToPgDuration(lock_timeout_)));
-  std::exception_ptr failure;
-  try {
-    co_await conn_.AsyncExec(statement);
-  } catch (const pg::Error&) {
-    failure = std::current_exception();
-  }
-  if (conn_.IsOk()) co_await conn_.AsyncExec("RESET lock_timeout");
-  if (failure) std::rethrow_exception(failure);
+  // SET LOCAL cannot apply here; the session-wide lock_timeout set at connect bounds the waits.
+  co_await conn_.AsyncExec(statement);
 }
 
 std::string Recipes::Parent(const catalog::TableSnapshot& parent) {

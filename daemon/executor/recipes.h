@@ -1,8 +1,8 @@
 // The low-lock DDL recipes of GUIDE §3, one coroutine per database step. Each step is one short
 // transaction with SET LOCAL lock_timeout sent in one round trip, or (for DETACH ... CONCURRENTLY /
-// FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under a session
-// lock_timeout that is reset afterwards. Steps throw pg::Error; the caller decides whether to
-// retry.
+// FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under the session
+// lock_timeout the connection must have been opened with. Steps throw pg::Error; the caller decides
+// whether to retry.
 #pragma once
 
 #include <chrono>
@@ -35,7 +35,9 @@ class Recipes {
   // bound, ATTACH PARTITION (SHARE UPDATE EXCLUSIVE on the parent), drop the CHECK: all or nothing.
   asio::awaitable<void> CreateAndAttach(const catalog::TableSnapshot& parent,
                                         const planner::Action& action);
-  // Marks the partition so an interrupted drop is finished by the next pass.
+  // Marks the partition so an interrupted drop is finished by the next pass; ClearDropMark
+  // undoes it when the table is to be kept after all.
+  asio::awaitable<void> ClearDropMark(const planner::Action& action);
   asio::awaitable<void> MarkForDrop(const catalog::TableSnapshot& parent,
                                     const planner::Action& action);
   asio::awaitable<void> DetachConcurrently(const catalog::TableSnapshot& parent,
@@ -51,7 +53,8 @@ class Recipes {
  private:
   // Runs `body` inside BEGIN; SET LOCAL lock_timeout; ...; COMMIT.
   asio::awaitable<void> RunInTransaction(const std::string& body);
-  // Runs one statement that must not be in a transaction block, under a session lock_timeout.
+  // Runs one statement that must not be in a transaction block, under the session lock_timeout
+  // the connection was opened with (pg::SessionOptions::lock_timeout).
   asio::awaitable<void> RunOutsideTransaction(const std::string& statement);
   std::string Parent(const catalog::TableSnapshot& parent);
   std::string Child(const planner::Action& action);

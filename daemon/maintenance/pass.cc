@@ -1,5 +1,6 @@
 #include "daemon/maintenance/pass.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/catalog/reader.h"
@@ -112,6 +113,32 @@ void PlanTables(const config::DatabaseConfig& database, catalog::DatabaseSnapsho
   }
 }
 
+// A host clock years ahead would expire everything at once. When the host and the server disagree
+// by more than an hour, nothing is removed (creation goes on) until they agree again.
+void WithholdRetentionOnClockSkew(const config::DatabaseConfig& database,
+                                  std::chrono::sys_seconds server_now, std::chrono::sys_seconds now,
+                                  DatabaseReport& report) {
+  constexpr std::chrono::hours kMaxSkew{1};
+  if (now - server_now <= kMaxSkew && server_now - now <= kMaxSkew) return;
+  for (auto& table : report.tables) {
+    auto& actions = table.plan.actions;
+    const auto removed = std::erase_if(actions, [](const planner::Action& a) {
+      return a.kind != planner::ActionKind::kCreate &&
+             a.kind != planner::ActionKind::kFinalizeDetach;
+    });
+    if (removed == 0) continue;
+    const std::string warning = fmt::format(
+        "host clock ({}) and server clock ({}) differ by more than {}; {} retention action(s) "
+        "withheld",
+        catalog::FormatKeyLiteral(now.time_since_epoch(), catalog::KeyType::kTimestamptz),
+        catalog::FormatKeyLiteral(server_now.time_since_epoch(), catalog::KeyType::kTimestamptz),
+        "an hour", removed);
+    spdlog::error("database {} table {}: {}", database.name, table.snapshot.configured.ToString(),
+                  warning);
+    table.plan.warnings.push_back(warning);
+  }
+}
+
 }  // namespace
 
 bool TableReport::Failed() const {
@@ -133,6 +160,8 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
       co_await catalog::ReadSnapshot(conn, SelectTables(database, options));
   report.standby = snapshot.in_recovery;
   PlanTables(database, snapshot, now, report);
+  if (!options.now_is_explicit)
+    WithholdRetentionOnClockSkew(database, snapshot.server_now, now, report);
   if (!options.apply) co_return report;
   if (report.standby) {
     spdlog::info("database {}: server is a standby; observing only", database.name);
@@ -157,21 +186,25 @@ asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
                                         const config::MaintenanceConfig& maintenance, Env& env,
                                         std::chrono::sys_seconds now, const PassOptions& options) {
   std::optional<std::string> failure;
+  bool unreachable = false;
   try {
-    const pg::SessionOptions session{.statement_timeout = maintenance.statement_timeout};
+    const pg::SessionOptions session{.statement_timeout = maintenance.statement_timeout,
+                                     .lock_timeout = maintenance.lock_timeout};
     pg::Connection conn = co_await pg::Connection::AsyncOpen(database.conninfo, session);
     co_return co_await RunPassOn(conn, database, maintenance, env, now, options);
   } catch (const pg::Error& e) {
     failure = e.what();
+    unreachable = e.error_class() == pg::ErrorClass::kConnection;
   }
   spdlog::error("database {}: {}", database.name, *failure);
-  co_return DatabaseReport{.database = database.name, .connect_error = failure};
+  co_return DatabaseReport{.database = database.name, .error = failure, .unreachable = unreachable};
 }
 
 int ExitCode(const std::vector<DatabaseReport>& reports) {
   bool failed = false;
   for (const auto& r : reports) {
-    if (r.connect_error) return 3;
+    if (r.unreachable) return 3;
+    failed = failed || r.error.has_value();
     for (const auto& t : r.tables) failed = failed || t.Failed();
   }
   return failed ? 1 : 0;

@@ -28,15 +28,19 @@ struct TableReport {
 };
 
 struct DatabaseReport {
-  std::string database;                      // the config label
-  std::optional<std::string> connect_error;  // could not connect, or the catalog query failed
-  bool standby = false;                      // in recovery: planned, nothing applied
+  std::string database;              // the config label
+  std::optional<std::string> error;  // could not connect, or the catalog query failed
+  bool unreachable = false;          // that error was a connection failure (exit code 3)
+  bool standby = false;              // in recovery: planned, nothing applied
   bool applied = false;
   std::vector<TableReport> tables;
 };
 
 struct PassOptions {
-  bool apply = false;                               // false: plan only, change nothing
+  bool apply = false;  // false: plan only, change nothing
+  // `now` was given by the operator (--now): skip the check of the host clock against the
+  // server's, which otherwise withholds retention when they differ by more than an hour.
+  bool now_is_explicit = false;
   std::optional<config::QualifiedName> only_table;  // restrict to one configured table
   // Tables to leave out of this pass (e.g. backing off after repeated failures); may be empty.
   std::function<bool(const config::QualifiedName&)> skip_table;
@@ -53,7 +57,7 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
                                           std::chrono::sys_seconds now, const PassOptions& options);
 
 // Connects, then RunPassOn. Never throws for database problems: a failed connection or catalog
-// query is the report's connect_error. `now` is the pass's notion of the current time (the real
+// query is the report's error. `now` is the pass's notion of the current time (the real
 // clock, or --now).
 asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
                                         const config::MaintenanceConfig& maintenance, Env& env,

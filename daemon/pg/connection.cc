@@ -73,6 +73,9 @@ std::string Connection::SetupSql(const SessionOptions& options) {
   if (options.statement_timeout.count() > 0) {
     setup += " SET statement_timeout = '" + ToPgDuration(options.statement_timeout) + "';";
   }
+  if (options.lock_timeout.count() > 0) {
+    setup += " SET lock_timeout = '" + ToPgDuration(options.lock_timeout) + "';";
+  }
   return setup;
 }
 
@@ -200,7 +203,12 @@ Result Connection::Check(PGresult* last, PGresult* first_error, const std::strin
   PQclear(last);
   Result error(first_error);
   const char* state = first_error ? PQresultErrorField(first_error, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = TrimmedMessage(first_error ? PQresultErrorMessage(first_error) : nullptr);
+  // The primary message (and detail) without libpq's "ERROR:  " prefix and LINE/caret context.
+  std::string message = TrimmedMessage(
+      first_error ? PQresultErrorField(first_error, PG_DIAG_MESSAGE_PRIMARY) : nullptr);
+  const char* detail =
+      first_error ? PQresultErrorField(first_error, PG_DIAG_MESSAGE_DETAIL) : nullptr;
+  if (!message.empty() && detail != nullptr) message += " (" + TrimmedMessage(detail) + ")";
   if (message.empty()) message = TrimmedMessage(PQerrorMessage(conn_.get()));
   if (message.empty()) message = "query failed: " + sql.substr(0, 80);
   throw Error(message, state ? state : "");

@@ -42,6 +42,9 @@ class Result {
 struct SessionOptions {
   std::string application_name = "partitiond";
   std::chrono::milliseconds statement_timeout{0};  // 0: server default
+  // Session-wide backstop so that no statement (audit inserts, DETACH ... CONCURRENTLY, ...) waits
+  // on a lock longer than this; DDL steps also SET LOCAL it explicitly. 0: server default.
+  std::chrono::milliseconds lock_timeout{0};
   std::chrono::milliseconds connect_timeout{10'000};
 };
 

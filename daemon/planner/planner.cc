@@ -240,13 +240,21 @@ void AppendRetention(const Pass& pass, TablePlan& plan) {
   }
 }
 
-// Our own retention drop detached these and was interrupted before the DROP; the decision was
-// already made, so they go whatever the retention setting is now.
-void AppendOrphanDrops(const catalog::TableSnapshot& table, TablePlan& plan) {
-  for (const Partition& p : table.partitions) {
+// Our own retention drop detached these and was interrupted before the DROP. The drop is finished
+// only if today's policy still drops and the recorded upper bound is still expired; otherwise the
+// table is left alone with a warning, since the operator may have changed their mind.
+void AppendOrphanDrops(const Pass& pass, TablePlan& plan) {
+  for (const Partition& p : pass.table.partitions) {
     if (!p.detached_for_drop) continue;
-    plan.actions.push_back({ActionKind::kDrop, p.schema, p.name, KeyValue::min(), KeyValue::max(),
-                            "detached by an interrupted retention drop; finishing the drop"});
+    if (pass.policy.retention_action == config::RetentionAction::kDrop && Expired(pass, p)) {
+      plan.actions.push_back({ActionKind::kDrop, p.schema, p.name, KeyValue::min(), *p.to,
+                              "detached by an interrupted retention drop; finishing the drop"});
+    } else {
+      plan.warnings.push_back(p.schema + "." + p.name +
+                              " was detached by an interrupted retention drop, but the policy no "
+                              "longer drops it; kept (clear the mark with COMMENT ON TABLE ... IS "
+                              "NULL)");
+    }
   }
 }
 
@@ -291,7 +299,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
 
   AppendFinalize(pass, plan);
   AppendCreates(pass, plan);
-  AppendOrphanDrops(table, plan);
+  AppendOrphanDrops(pass, plan);
   AppendRetention(pass, plan);
   return plan;
 }

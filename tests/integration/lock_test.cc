@@ -86,6 +86,28 @@ TEST_P(LockTest, DropGivesUpWithoutQueueingInserts) {
             1);
 }
 
+TEST_P(LockTest, AnInterruptedDropIsNotFinishedOnceThePolicyKeepsTheTable) {
+  pg::Connection reader = PgCluster::Shared().Connect(dbname_);
+  reader.Exec("BEGIN; SELECT count(*) FROM app.events_p20260101;");
+  ASSERT_EQ(RunCli("once --config " + config_ + " --now 2026-03-15T00:00:00Z").exit_code, 1);
+  reader.Exec("COMMIT");
+  // The operator changes their mind: detach instead of drop.
+  const std::string detach =
+      WriteConfig(std::string(kEvents) + "        retention_action: detach\n");
+  const CliResult r = RunCli("once --config " + detach + " --now 2026-03-15T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const CliResult again = RunCli("once --config " + detach + " --now 2026-03-15T00:00:00Z");
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  // Kept as a plain table with its row, and no longer marked for dropping.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM app.events_p20260101"), 1);
+  EXPECT_EQ(QueryText("SELECT relispartition::text FROM pg_class WHERE relname = "
+                      "'events_p20260101'"),
+            "false");
+  EXPECT_EQ(QueryText("SELECT coalesce(obj_description('app.events_p20260101'::regclass), "
+                      "'none')"),
+            "none");
+}
+
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutDefaultPartition, LockTest, ::testing::Bool(),
                          [](const auto& info) {
                            return info.param ? "WithDefault" : "WithoutDefault";

@@ -31,8 +31,13 @@ class OnceTest : public DatabaseTest {
 };
 
 TEST_F(OnceTest, PremakesFromAnEmptyParentWithTheLowLockRecipe) {
+  // A long reader of the parent holds ACCESS SHARE: CREATE TABLE ... PARTITION OF (ACCESS
+  // EXCLUSIVE) would time out here; LIKE + ATTACH (SHARE UPDATE EXCLUSIVE) does not conflict.
+  pg::Connection reader = PgCluster::Shared().Connect(dbname_);
+  reader.Exec("BEGIN; SELECT count(*) FROM app.events;");
   const std::string config = WriteConfig(kMonthlyEvents);
   const CliResult r = RunCli("once --config " + config + " --now 2026-11-25T10:00:00Z");
+  reader.Exec("COMMIT");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(Partitions("app.events"),
               ElementsAre("events_p20261101 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)",
@@ -45,6 +50,10 @@ TEST_F(OnceTest, PremakesFromAnEmptyParentWithTheLowLockRecipe) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'create' AND outcome = "
                      "'ok' AND table_name = 'app.events' AND database_label = 'test'"),
             4);
+  // Identity stays with the parent: no per-partition sequences, ids come from one sequence.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relkind = 'S' AND relnamespace = "
+                     "'app'::regnamespace"),
+            1);
   conn_->Exec("INSERT INTO app.events (tenant_id, at) VALUES (gen_random_uuid(), '2027-02-10')");
 }
 
@@ -130,12 +139,17 @@ TEST_F(OnceTest, AdoptsHandMadePartitionsAndFillsTheGap) {
 }
 
 TEST_F(OnceTest, FarFutureRowsCauseNoMassCreation) {
+  // Bogus far-future data both in a partition of its own and in the default partition.
   conn_->Exec(
       "CREATE TABLE app.events_2099 PARTITION OF app.events FOR VALUES FROM ('2099-01-01') TO "
-      "('2099-02-01');");
+      "('2099-02-01');"
+      "CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;"
+      "INSERT INTO app.events (tenant_id, at) VALUES (gen_random_uuid(), '2098-06-01'),"
+      " (gen_random_uuid(), '2099-01-15');");
   const std::string config = WriteConfig(kMonthlyEvents);
   ASSERT_EQ(RunCli("once --config " + config + " --now 2026-11-25T00:00:00Z").exit_code, 0);
-  EXPECT_EQ(Partitions("app.events").size(), 5u);
+  // Four of ours (now + premake 3), the 2099 one and the default: nothing up to 2099.
+  EXPECT_EQ(Partitions("app.events").size(), 6u);
 }
 
 TEST_F(OnceTest, PlanChangesNothing) {

@@ -91,30 +91,39 @@ depends=$(field Depends)
 # The package names in Depends, without versions or alternatives' separators.
 dep_names=$(sed 's/(.*)//; s/[[:space:]]//g' <<<"${depends//[,|]/$'\n'}" | grep .)
 
-# The package of every library the binary links directly, found through the path ldd resolves
-# (dpkg knows a file by the path its package ships it under: /lib or /usr/lib, merged /usr or not).
-owner() {
-  local path=$1 alt
-  case $path in
-    /usr/*) alt=${path#/usr} ;;
-    *) alt=/usr$path ;;
-  esac
-  { dpkg -S "$path" 2>/dev/null || dpkg -S "$alt" 2>/dev/null; } | head -n 1 | cut -d: -f1
-}
+# The package of every library the binary links directly, found through the path ldd resolves.
+# dpkg knows a file by the path its package ships it under (/lib or /usr/lib, the link or its
+# target), so every spelling is asked for, all in one dpkg -S call (each call reads the whole
+# database).
 libs=$(ldd "$x/usr/bin/partitiond")
-wanted=(procps libpq5)
+sonames=$(objdump -p "$x/usr/bin/partitiond" | awk '$1 == "NEEDED" { print $2 }')
+[[ -n $sonames ]] || fail "objdump finds no NEEDED library in the packaged binary"
+candidates=()
+declare -A real_name
 while read -r soname; do
   path=$(awk -v s="$soname" '$1 == s && $2 == "=>" { print $3 }' <<<"$libs")
   [[ -n $path ]] || fail "ldd does not resolve $soname"
-  pkg=$(owner "$path")
-  [[ -n $pkg ]] || pkg=$(owner "$(readlink -f "$path")")
-  [[ -n $pkg ]] || fail "no Debian package owns $path ($soname)"
+  real=$(readlink -f "$path")
+  real_name[$soname]=${real##*/}
+  for p in "$path" "$real"; do
+    candidates+=("$p" "${p#/usr}" "/usr${p#/usr}")
+  done
+done <<<"$sonames"
+owners=$(dpkg -S "${candidates[@]}" 2>/dev/null || true)
+wanted=(procps libpq5)
+while read -r soname; do
+  # Lines read "libpq5:amd64: /usr/lib/x86_64-linux-gnu/libpq.so.5"; match on the file name.
+  pkg=$(awk -v a="$soname" -v b="${real_name[$soname]}" '{
+          n = split($NF, part, "/"); if (part[n] == a || part[n] == b) { sub(/:.*/, ""); print; exit }
+        }' <<<"$owners")
+  [[ -n $pkg ]] || fail "no Debian package owns $soname"
   wanted+=("$pkg")
-done < <(objdump -p "$x/usr/bin/partitiond" | awk '$1 == "NEEDED" { print $2 }')
+done <<<"$sonames"
 # A library's shlibs may name a virtual package it provides (libspdlog1.10 -> libspdlog1.10-fmt9).
 absent=()
 for pkg in "${wanted[@]}"; do
-  names=$pkg$'\n'$(dpkg-query -W -f='${Provides}' "$pkg" 2>/dev/null | sed 's/([^)]*)//g; s/[[:space:]]//g; s/,/\n/g')
+  provides=$(dpkg-query -W -f='${Provides}' "$pkg" 2>/dev/null || true)
+  names=$pkg$'\n'$(sed 's/([^)]*)//g; s/[[:space:]]//g; s/,/\n/g' <<<"$provides")
   grep -qxFf <(grep . <<<"$names") <<<"$dep_names" || absent+=("$pkg")
 done
 [[ ${#absent[@]} -eq 0 ]] || fail "Depends '$depends' lacks: ${absent[*]}"
@@ -129,7 +138,8 @@ dpkg-deb -I "$deb" postinst | grep -q 'systemd-sysusers partitiond.conf' ||
   fail "postinst does not run systemd-sysusers"
 dpkg-deb -I "$deb" postinst | grep -q 'systemd-tmpfiles --create partitiond.conf' ||
   fail "postinst does not run systemd-tmpfiles"
-if dpkg-deb -I "$deb" postinst | grep -v '^[[:space:]]*#' | grep -qE 'systemctl( --[a-z-]+)* (enable|start|restart|reenable)( |$)|deb-systemd'; then
+postinst_code=$(dpkg-deb -I "$deb" postinst | grep -v '^[[:space:]]*#')
+if grep -qE 'systemctl( --[a-z-]+)* (enable|start|restart|reenable)( |$)|deb-systemd' <<<"$postinst_code"; then
   fail "postinst enables or starts the service; it must not"
 fi
 echo "check-package: conffile, maintainer scripts (sysusers, tmpfiles, no enable/start) are in place"

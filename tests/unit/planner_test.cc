@@ -389,18 +389,40 @@ TEST(PlanTableTest, DetachPendingOldestIsNotRecreated) {
   EXPECT_THAT(PlanTable(table, policy, Now(2024, 2, 10)).actions, IsEmpty());
 }
 
-TEST(PlanTableTest, OrphanOfInterruptedDropIsDroppedAndCoversNothing) {
+Partition Orphan(const char* name, const char* recorded_upper) {
   Partition orphan;
   orphan.schema = "app";
-  orphan.name = "events_p20230101";
+  orphan.name = name;
   orphan.detached_for_drop = true;
-  const TableSnapshot table = Table({orphan});
-  const TablePlan plan = PlanTable(table, Policy(kMonthly, 1), Now(2024, 3, 10));
+  orphan.to = *catalog::ParseKeyLiteral(recorded_upper, catalog::KeyType::kTimestamptz);
+  return orphan;
+}
+
+TEST(PlanTableTest, OrphanOfInterruptedDropIsDroppedAndCoversNothing) {
+  const TableSnapshot table = Table({Orphan("events_p20230101", "2023-02-01 00:00:00+00")});
+  const TablePlan plan =
+      PlanTable(table, Policy(kMonthly, 1, "UTC", CalendarInterval{6, CalendarUnit::kMonth}),
+                Now(2024, 3, 10));
   EXPECT_THAT(
       Describe(plan),
       ElementsAre("create events_p20240301 [2024-03-01 00:00:00+00, 2024-04-01 00:00:00+00)",
                   "create events_p20240401 [2024-04-01 00:00:00+00, 2024-05-01 00:00:00+00)",
-                  "drop events_p20230101 [-infinity, infinity)"));
+                  "drop events_p20230101 [-infinity, 2023-02-01 00:00:00+00)"));
+}
+
+TEST(PlanTableTest, OrphanIsKeptWhenThePolicyNoLongerDropsIt) {
+  const TableSnapshot table = Table({Orphan("events_p20230101", "2023-02-01 00:00:00+00")});
+  config::TableConfig detach =
+      Policy(kMonthly, 1, "UTC", CalendarInterval{6, CalendarUnit::kMonth});
+  detach.retention_action = config::RetentionAction::kDetach;
+  config::TableConfig longer = Policy(kMonthly, 1, "UTC", CalendarInterval{5, CalendarUnit::kYear});
+  config::TableConfig forever = Policy(kMonthly, 1);
+  for (const auto& policy : {detach, longer, forever}) {
+    const TablePlan plan = PlanTable(table, policy, Now(2024, 3, 10));
+    EXPECT_THAT(Names(plan), ElementsAre("events_p20240301", "events_p20240401"));
+    ASSERT_EQ(plan.warnings.size(), 1u);
+    EXPECT_THAT(plan.warnings[0], HasSubstr("policy no longer drops it"));
+  }
 }
 
 TEST(PlanTableTest, GapPiecesOlderThanCutoffAreNotCreated) {
