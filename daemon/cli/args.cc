@@ -72,6 +72,7 @@ Args ParseArgs(const std::vector<std::string>& argv) {
 
 std::string UsageText() {
   return R"(usage:
+  partitiond run          --config FILE [--now TS]
   partitiond once         --config FILE [--now TS] [--database NAME] [--table SCHEMA.TABLE]
   partitiond plan         --config FILE [--now TS] [--format text|json] [--database NAME] [--table SCHEMA.TABLE]
   partitiond check-config --config FILE [--connect]

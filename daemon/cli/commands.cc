@@ -7,6 +7,7 @@
 #include "daemon/cli/render.h"
 #include "daemon/config/identifier.h"
 #include "daemon/maintenance/pass.h"
+#include "daemon/runtime/controller.h"
 
 namespace partitiond::cli {
 namespace {
@@ -96,9 +97,13 @@ int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err)
     return 0;
   }
   try {
-    const config::Config config = config::LoadConfigFile(args.config_path);
+    config::Config config = config::LoadConfigFile(args.config_path);
     ConfigureLogging(config.log.level, config.log.format == config::LogFormat::kJson);
     if (args.command == "check-config") return CheckConfig(config, args, env, out);
+    if (args.command == "run") {
+      runtime::Controller controller(std::move(config), MakeSystemEnv(), args.now);
+      return controller.Run();
+    }
     if (args.command == "plan" || args.command == "once") {
       return PlanOrApply(config, args, env, out);
     }

@@ -5,6 +5,7 @@
 
 #include "daemon/catalog/reader.h"
 #include "daemon/executor/audit.h"
+#include "daemon/maintenance/leadership.h"
 
 namespace partitiond::maintenance {
 namespace {
@@ -191,7 +192,18 @@ asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
     const pg::SessionOptions session{.statement_timeout = maintenance.statement_timeout,
                                      .lock_timeout = maintenance.lock_timeout};
     pg::Connection conn = co_await pg::Connection::AsyncOpen(database.conninfo, session);
-    co_return co_await RunPassOn(conn, database, maintenance, env, now, options);
+    PassOptions effective = options;
+    if (options.apply) {
+      // A one-shot pass competes for the same lock as the daemons, so `once` from cron on every
+      // host is as safe as `run` there: only the holder acts.
+      const Role role = co_await ClaimLeadership(conn);
+      if (!role.leader && !role.standby) {
+        spdlog::warn("database {}: another partitiond holds leadership; observing only",
+                     database.name);
+        effective.apply = false;
+      }
+    }
+    co_return co_await RunPassOn(conn, database, maintenance, env, now, effective);
   } catch (const pg::Error& e) {
     failure = e.what();
     unreachable = e.error_class() == pg::ErrorClass::kConnection;

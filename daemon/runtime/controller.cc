@@ -1,0 +1,119 @@
+#include "daemon/runtime/controller.h"
+
+#include <csignal>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/runtime/notify.h"
+
+namespace partitiond::runtime {
+
+Controller::Controller(config::Config config, std::unique_ptr<Env> env,
+                       std::optional<std::chrono::sys_seconds> fixed_now)
+    : config_(std::move(config)), env_(std::move(env)), fixed_now_(fixed_now) {}
+
+int Controller::Run() {
+  asio::co_spawn(io_, HandleSignals(), asio::detached);
+  StartWorkers();
+  if (const auto period = WatchdogPeriod()) asio::co_spawn(io_, Watchdog(*period), asio::detached);
+  spdlog::info("partitiond running: {} database(s) from {}", config_.databases.size(),
+               config_.source);
+  NotifyReady(StatusLine());
+  io_.run();
+  spdlog::info("partitiond stopped");
+  return 0;
+}
+
+void Controller::StartWorkers() {
+  for (const auto& database : config_.databases) {
+    auto worker =
+        std::make_shared<DatabaseWorker>(database, config_.maintenance, *env_, fixed_now_);
+    workers_.push_back(worker);
+    // The coroutine keeps its worker alive until it returns, even after a reload replaced it.
+    ++running_;
+    asio::co_spawn(
+        io_, [worker]() -> asio::awaitable<void> { co_await worker->Run(); },
+        [this, name = database.name](std::exception_ptr failure) {
+          if (failure) {
+            try {
+              std::rethrow_exception(failure);
+            } catch (const std::exception& e) {
+              spdlog::critical("database {}: worker ended unexpectedly: {}", name, e.what());
+            }
+          }
+          if (--running_ == 0 && stopping_) io_.stop();
+        });
+  }
+}
+
+void Controller::StopWorkers() {
+  for (const auto& worker : workers_) worker->Stop();
+  workers_.clear();
+}
+
+void Controller::Reload() {
+  try {
+    config::Config fresh = config::LoadConfigFile(config_.source);
+    config_ = std::move(fresh);
+  } catch (const config::ConfigError& e) {
+    ++counters_.reloads_failed;
+    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+    NotifyStatus("reload failed; " + StatusLine());
+    return;
+  }
+  ++counters_.reloads_ok;
+  counters_.last_reload_success = env_->Now();
+  spdlog::info("reloaded {}: {} database(s)", config_.source, config_.databases.size());
+  StopWorkers();
+  StartWorkers();
+  NotifyStatus(StatusLine());
+}
+
+asio::awaitable<void> Controller::HandleSignals() {
+  asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+  while (!stopping_) {
+    const int signal = co_await signals.async_wait(asio::use_awaitable);
+    if (signal == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", config_.source);
+      Reload();
+      continue;
+    }
+    spdlog::info("{}: stopping after the current action", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    stopping_ = true;
+    NotifyStopping();
+    const auto stopping = workers_;
+    StopWorkers();
+    if (running_ == 0) io_.stop();
+    // Whatever still runs after the grace period is cancelled on the server and rolls back;
+    // every action is atomic or resumable, so the next start picks up from there.
+    auto grace = env_->MakeTimer(io_.get_executor());
+    co_await grace->Wait(kStopGrace);
+    for (const auto& worker : stopping) worker->CancelInFlight();
+    co_await grace->Wait(std::chrono::seconds(1));
+    io_.stop();
+  }
+}
+
+asio::awaitable<void> Controller::Watchdog(std::chrono::milliseconds period) {
+  auto timer = env_->MakeTimer(io_.get_executor());
+  while (!stopping_) {
+    NotifyWatchdog();
+    NotifyStatus(StatusLine());
+    co_await timer->Wait(period);
+  }
+}
+
+std::string Controller::StatusLine() const {
+  int leaders = 0, standbys = 0, unreachable = 0;
+  for (const auto& worker : workers_) {
+    const WorkerStatus& s = worker->status();
+    leaders += s.leader ? 1 : 0;
+    standbys += s.standby ? 1 : 0;
+    unreachable += s.connect_failures > 0 ? 1 : 0;
+  }
+  return fmt::format("{} database(s): {} leading, {} standby, {} unreachable; {} reload(s) failed",
+                     workers_.size(), leaders, standbys, unreachable, counters_.reloads_failed);
+}
+
+}  // namespace partitiond::runtime

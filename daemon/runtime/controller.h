@@ -1,0 +1,64 @@
+// The daemon's controller (`partitiond run`), kept apart from the work it schedules: the event
+// loop, one DatabaseWorker per configured database, signals, configuration reload, the systemd
+// watchdog and status line.
+//
+//  * SIGHUP re-reads the config file and validates all of it; only a valid config replaces the
+//    running one (the workers finish their current action and restart with it); an invalid one is
+//    logged, counted and ignored.
+//  * SIGTERM / SIGINT stop the workers at their next safe point (between actions). An action still
+//    running after kStopGrace is cancelled on the server (it rolls back); the loop then ends and
+//    Run() returns 0 well within systemd's TimeoutStopSec.
+//
+// Single-threaded: everything runs on the io_context that Run() drives.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/common/asio.h"
+#include "daemon/common/env.h"
+#include "daemon/config/config.h"
+#include "daemon/runtime/database_worker.h"
+
+namespace partitiond::runtime {
+
+struct ControllerCounters {
+  int reloads_ok = 0;
+  int reloads_failed = 0;
+  std::optional<std::chrono::system_clock::time_point> last_reload_success;
+};
+
+class Controller {
+ public:
+  static constexpr std::chrono::seconds kStopGrace{5};
+
+  Controller(config::Config config, std::unique_ptr<Env> env,
+             std::optional<std::chrono::sys_seconds> fixed_now);
+
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int Run();
+
+  const ControllerCounters& counters() const { return counters_; }
+
+ private:
+  void StartWorkers();
+  void StopWorkers();
+  void Reload();
+  asio::awaitable<void> HandleSignals();
+  asio::awaitable<void> Watchdog(std::chrono::milliseconds period);
+  std::string StatusLine() const;
+
+  asio::io_context io_;
+  config::Config config_;
+  std::unique_ptr<Env> env_;
+  const std::optional<std::chrono::sys_seconds> fixed_now_;
+  std::vector<std::shared_ptr<DatabaseWorker>> workers_;
+  ControllerCounters counters_;
+  int running_ = 0;  // worker coroutines not yet returned
+  bool stopping_ = false;
+};
+
+}  // namespace partitiond::runtime

@@ -1,0 +1,138 @@
+#include "daemon/runtime/database_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/maintenance/leadership.h"
+
+namespace partitiond::runtime {
+namespace {
+
+constexpr std::chrono::milliseconds kReconnectBase{1'000};
+constexpr std::chrono::milliseconds kReconnectCap{60'000};
+
+const char* RoleName(const WorkerStatus& status) {
+  if (status.standby) return "standby, observing";
+  return status.leader ? "leader" : "not leader, observing";
+}
+
+}  // namespace
+
+DatabaseWorker::DatabaseWorker(config::DatabaseConfig database,
+                               config::MaintenanceConfig maintenance, Env& env,
+                               std::optional<std::chrono::sys_seconds> fixed_now)
+    : database_(std::move(database)), maintenance_(maintenance), env_(env), fixed_now_(fixed_now) {}
+
+asio::awaitable<void> DatabaseWorker::Run() {
+  timer_ = env_.MakeTimer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    const bool connected = co_await Connect();
+    if (!connected) {
+      co_await Wait(JitteredBackoff(env_, status_.connect_failures, kReconnectBase, kReconnectCap));
+      continue;
+    }
+    co_await Pass();
+    if (!stopping_) co_await Wait(NextInterval());
+  }
+  conn_.reset();
+  spdlog::info("database {}: stopped", database_.name);
+}
+
+void DatabaseWorker::Stop() {
+  stopping_ = true;
+  if (timer_) timer_->Cancel();
+}
+
+void DatabaseWorker::CancelInFlight() {
+  if (conn_) conn_->Cancel();
+}
+
+asio::awaitable<bool> DatabaseWorker::Connect() {
+  if (conn_ && conn_->IsOk()) co_return true;
+  conn_.reset();
+  status_.connected = status_.leader = false;
+  std::optional<std::string> failure;
+  try {
+    const pg::SessionOptions session{.statement_timeout = maintenance_.statement_timeout,
+                                     .lock_timeout = maintenance_.lock_timeout};
+    conn_.emplace(co_await pg::Connection::AsyncOpen(database_.conninfo, session));
+  } catch (const pg::Error& e) {
+    failure = e.what();
+  }
+  if (failure) {
+    ++status_.connect_failures;
+    spdlog::error("database {}: cannot connect (attempt {}): {}", database_.name,
+                  status_.connect_failures, *failure);
+    co_return false;
+  }
+  if (status_.connect_failures > 0) {
+    spdlog::info("database {}: connected after {} failed attempt(s)", database_.name,
+                 status_.connect_failures);
+  }
+  status_.connect_failures = 0;
+  status_.connected = true;
+  co_return true;
+}
+
+asio::awaitable<void> DatabaseWorker::Pass() {
+  std::optional<pg::Error> failure;
+  try {
+    const maintenance::Role role = co_await maintenance::ClaimLeadership(*conn_);
+    if (role.leader && !status_.leader) spdlog::info("database {}: became leader", database_.name);
+    status_.standby = role.standby;
+    status_.leader = role.leader;
+    maintenance::PassOptions options{
+        .apply = role.leader,
+        .now_is_explicit = fixed_now_.has_value(),
+        .skip_table =
+            [this](const config::QualifiedName& t) { return backoff_.SkipThisPass(t.ToString()); },
+        .may_act = [this]() { return MayAct(); }};
+    const auto now = fixed_now_.value_or(std::chrono::floor<std::chrono::seconds>(env_.Now()));
+    maintenance::DatabaseReport report =
+        co_await maintenance::RunPassOn(*conn_, database_, maintenance_, env_, now, options);
+    size_t actions = 0, failed = 0;
+    for (const auto& table : report.tables) {
+      backoff_.Record(table.snapshot.configured.ToString(), table.Failed());
+      actions += table.results.size();
+      failed += table.Failed() ? 1 : 0;
+    }
+    ++status_.passes;
+    if (failed == 0) status_.last_success = env_.Now();
+    status_.last_report = std::move(report);
+    spdlog::info("database {}: pass complete ({}): {} action(s), {} table(s) failed",
+                 database_.name, RoleName(status_), actions, failed);
+  } catch (const pg::Error& e) {
+    failure = e;
+  }
+  if (!failure) co_return;
+  if (failure->error_class() == pg::ErrorClass::kConnection) {
+    spdlog::error("database {}: connection lost ({}); reconnecting", database_.name,
+                  failure->what());
+    conn_.reset();
+    status_.connected = status_.leader = false;
+  } else {
+    spdlog::error("database {}: pass failed: {}", database_.name, failure->what());
+  }
+}
+
+asio::awaitable<bool> DatabaseWorker::MayAct() {
+  if (stopping_) co_return false;
+  const bool leader = co_await maintenance::StillLeader(*conn_);
+  if (!leader) {
+    spdlog::warn("database {}: leadership lost; stopping this pass", database_.name);
+    status_.leader = false;
+  }
+  co_return leader;
+}
+
+asio::awaitable<void> DatabaseWorker::Wait(std::chrono::milliseconds duration) {
+  if (stopping_) co_return;
+  co_await timer_->Wait(duration);
+}
+
+std::chrono::milliseconds DatabaseWorker::NextInterval() {
+  const auto jitter = std::chrono::milliseconds(static_cast<std::int64_t>(
+      static_cast<double>(maintenance_.jitter.count()) * env_.Random01()));
+  return maintenance_.interval + jitter;
+}
+
+}  // namespace partitiond::runtime
