@@ -5,15 +5,26 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "build_info.h"
 #include "daemon/runtime/notify.h"
 
 namespace partitiond::runtime {
 
 Controller::Controller(config::Config config, std::unique_ptr<Env> env,
                        std::optional<std::chrono::sys_seconds> fixed_now)
-    : config_(std::move(config)), env_(std::move(env)), fixed_now_(fixed_now) {}
+    : config_(std::move(config)), env_(std::move(env)), fixed_now_(fixed_now), metrics_(kVersion) {}
 
 int Controller::Run() {
+  try {
+    server_ = std::make_unique<metrics::MetricsServer>(config_.metrics, metrics_);
+  } catch (const std::exception& e) {
+    spdlog::critical("metrics: cannot listen on {}:{}: {}", config_.metrics.host,
+                     config_.metrics.port, e.what());
+    return 1;
+  }
+  spdlog::info("metrics listening on {}:{}", config_.metrics.host, server_->port());
+  metrics_.SetMaintenanceInterval(config_.maintenance.interval);
+  metrics_.RecordReload(true, env_->Now());
   asio::co_spawn(io_, HandleSignals(), asio::detached);
   StartWorkers();
   if (const auto period = WatchdogPeriod()) asio::co_spawn(io_, Watchdog(*period), asio::detached);
@@ -27,8 +38,8 @@ int Controller::Run() {
 
 void Controller::StartWorkers() {
   for (const auto& database : config_.databases) {
-    auto worker =
-        std::make_shared<DatabaseWorker>(database, config_.maintenance, *env_, fixed_now_);
+    auto worker = std::make_shared<DatabaseWorker>(database, config_.maintenance, *env_, fixed_now_,
+                                                   &metrics_);
     workers_.push_back(worker);
     // The coroutine keeps its worker alive until it returns, even after a reload replaced it.
     ++running_;
@@ -58,12 +69,15 @@ void Controller::Reload() {
     config_ = std::move(fresh);
   } catch (const config::ConfigError& e) {
     ++counters_.reloads_failed;
+    metrics_.RecordReload(false, env_->Now());
     spdlog::error("reload refused, keeping the running configuration: {}", e.what());
     NotifyStatus("reload failed; " + StatusLine());
     return;
   }
   ++counters_.reloads_ok;
   counters_.last_reload_success = env_->Now();
+  metrics_.RecordReload(true, env_->Now());
+  metrics_.SetMaintenanceInterval(config_.maintenance.interval);
   spdlog::info("reloaded {}: {} database(s)", config_.source, config_.databases.size());
   StopWorkers();
   StartWorkers();

@@ -21,6 +21,7 @@
 #include "daemon/common/asio.h"
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/runtime/database_worker.h"
 
 namespace partitiond::runtime {
@@ -38,7 +39,8 @@ class Controller {
   Controller(config::Config config, std::unique_ptr<Env> env,
              std::optional<std::chrono::sys_seconds> fixed_now);
 
-  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  // Runs until SIGTERM/SIGINT; returns the process exit code (1 if the metrics endpoint cannot
+  // listen).
   int Run();
 
   const ControllerCounters& counters() const { return counters_; }
@@ -55,6 +57,8 @@ class Controller {
   config::Config config_;
   std::unique_ptr<Env> env_;
   const std::optional<std::chrono::sys_seconds> fixed_now_;
+  metrics::Metrics metrics_;
+  std::unique_ptr<metrics::MetricsServer> server_;
   std::vector<std::shared_ptr<DatabaseWorker>> workers_;
   ControllerCounters counters_;
   int running_ = 0;  // worker coroutines not yet returned

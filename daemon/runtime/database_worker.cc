@@ -19,8 +19,19 @@ const char* RoleName(const WorkerStatus& status) {
 
 DatabaseWorker::DatabaseWorker(config::DatabaseConfig database,
                                config::MaintenanceConfig maintenance, Env& env,
-                               std::optional<std::chrono::sys_seconds> fixed_now)
-    : database_(std::move(database)), maintenance_(maintenance), env_(env), fixed_now_(fixed_now) {}
+                               std::optional<std::chrono::sys_seconds> fixed_now,
+                               metrics::Metrics* metrics)
+    : database_(std::move(database)),
+      maintenance_(maintenance),
+      env_(env),
+      fixed_now_(fixed_now),
+      metrics_(metrics) {}
+
+void DatabaseWorker::PublishState() {
+  if (metrics_) {
+    metrics_->SetDatabaseState(database_.name, status_.connected, status_.leader, status_.standby);
+  }
+}
 
 asio::awaitable<void> DatabaseWorker::Run() {
   timer_ = env_.MakeTimer(co_await asio::this_coro::executor);
@@ -60,6 +71,7 @@ asio::awaitable<bool> DatabaseWorker::Connect() {
   }
   if (failure) {
     ++status_.connect_failures;
+    PublishState();
     spdlog::error("database {}: cannot connect (attempt {}): {}", database_.name,
                   status_.connect_failures, *failure);
     co_return false;
@@ -70,6 +82,7 @@ asio::awaitable<bool> DatabaseWorker::Connect() {
   }
   status_.connect_failures = 0;
   status_.connected = true;
+  PublishState();
   co_return true;
 }
 
@@ -80,6 +93,7 @@ asio::awaitable<void> DatabaseWorker::Pass() {
     if (role.leader && !status_.leader) spdlog::info("database {}: became leader", database_.name);
     status_.standby = role.standby;
     status_.leader = role.leader;
+    PublishState();
     maintenance::PassOptions options{
         .apply = role.leader,
         .now_is_explicit = fixed_now_.has_value(),
@@ -97,6 +111,7 @@ asio::awaitable<void> DatabaseWorker::Pass() {
     }
     ++status_.passes;
     if (failed == 0) status_.last_success = env_.Now();
+    if (metrics_) metrics_->RecordPass(report, now, env_.Now());
     status_.last_report = std::move(report);
     spdlog::info("database {}: pass complete ({}): {} action(s), {} table(s) failed",
                  database_.name, RoleName(status_), actions, failed);
@@ -109,6 +124,7 @@ asio::awaitable<void> DatabaseWorker::Pass() {
                   failure->what());
     conn_.reset();
     status_.connected = status_.leader = false;
+    PublishState();
   } else {
     spdlog::error("database {}: pass failed: {}", database_.name, failure->what());
   }
@@ -120,6 +136,7 @@ asio::awaitable<bool> DatabaseWorker::MayAct() {
   if (!leader) {
     spdlog::warn("database {}: leadership lost; stopping this pass", database_.name);
     status_.leader = false;
+    PublishState();
   }
   co_return leader;
 }

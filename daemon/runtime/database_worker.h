@@ -15,6 +15,7 @@
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
 #include "daemon/maintenance/pass.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/pg/connection.h"
 #include "daemon/runtime/table_backoff.h"
 
@@ -34,8 +35,10 @@ class DatabaseWorker {
  public:
   // `fixed_now` replaces the clock for partition arithmetic (run --now, for tests); the schedule
   // still follows `env`'s timers.
+  // `metrics` (may be null) must outlive the worker.
   DatabaseWorker(config::DatabaseConfig database, config::MaintenanceConfig maintenance, Env& env,
-                 std::optional<std::chrono::sys_seconds> fixed_now);
+                 std::optional<std::chrono::sys_seconds> fixed_now,
+                 metrics::Metrics* metrics = nullptr);
 
   // The loop; returns after Stop().
   asio::awaitable<void> Run();
@@ -55,11 +58,13 @@ class DatabaseWorker {
   asio::awaitable<bool> MayAct();
   asio::awaitable<void> Wait(std::chrono::milliseconds duration);
   std::chrono::milliseconds NextInterval();
+  void PublishState();
 
   const config::DatabaseConfig database_;
   const config::MaintenanceConfig maintenance_;
   Env& env_;
   const std::optional<std::chrono::sys_seconds> fixed_now_;
+  metrics::Metrics* const metrics_;
   std::optional<pg::Connection> conn_;
   std::unique_ptr<Timer> timer_;
   TableBackoff backoff_;
