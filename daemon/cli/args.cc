@@ -75,6 +75,7 @@ std::string UsageText() {
   partitiond run          --config FILE [--now TS]
   partitiond once         --config FILE [--now TS] [--database NAME] [--table SCHEMA.TABLE]
   partitiond plan         --config FILE [--now TS] [--format text|json] [--database NAME] [--table SCHEMA.TABLE]
+  partitiond status       --config FILE [--format text|json] [--database NAME]
   partitiond check-config --config FILE [--connect]
   partitiond version
 --now takes ISO 8601 (e.g. 2027-03-01T00:00:00Z) and replaces the clock.

@@ -5,6 +5,7 @@
 #include "build_info.h"
 #include "daemon/cli/logging.h"
 #include "daemon/cli/render.h"
+#include "daemon/cli/status.h"
 #include "daemon/config/identifier.h"
 #include "daemon/maintenance/pass.h"
 #include "daemon/runtime/controller.h"
@@ -100,6 +101,7 @@ int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err)
     config::Config config = config::LoadConfigFile(args.config_path);
     ConfigureLogging(config.log.level, config.log.format == config::LogFormat::kJson);
     if (args.command == "check-config") return CheckConfig(config, args, env, out);
+    if (args.command == "status") return Status(config, args, env, out);
     if (args.command == "run") {
       runtime::Controller controller(std::move(config), MakeSystemEnv(), args.now);
       return controller.Run();

@@ -160,6 +160,7 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   catalog::DatabaseSnapshot snapshot =
       co_await catalog::ReadSnapshot(conn, SelectTables(database, options));
   report.standby = snapshot.in_recovery;
+  report.state_schema_present = snapshot.state_schema_present;
   PlanTables(database, snapshot, now, report);
   if (!options.now_is_explicit)
     WithholdRetentionOnClockSkew(database, snapshot.server_now, now, report);

@@ -33,6 +33,7 @@ struct DatabaseReport {
   bool unreachable = false;          // that error was a connection failure (exit code 3)
   bool standby = false;              // in recovery: planned, nothing applied
   bool applied = false;
+  bool state_schema_present = false;  // partitiond.audit existed when the pass began
   std::vector<TableReport> tables;
 };
 
