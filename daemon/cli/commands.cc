@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "build_info.h"
-#include "daemon/cli/logging.h"
 #include "daemon/cli/render.h"
 #include "daemon/cli/status.h"
+#include "daemon/common/logging.h"
 #include "daemon/config/identifier.h"
 #include "daemon/maintenance/pass.h"
 #include "daemon/runtime/controller.h"

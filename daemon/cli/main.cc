@@ -5,12 +5,12 @@
 
 #include "daemon/cli/args.h"
 #include "daemon/cli/commands.h"
-#include "daemon/cli/logging.h"
 #include "daemon/common/env.h"
+#include "daemon/common/logging.h"
 
 int main(int argc, char** argv) {
   namespace cli = partitiond::cli;
-  cli::ConfigureLogging("info", false);
+  partitiond::ConfigureLogging("info", false);
   cli::Args args;
   try {
     args = cli::ParseArgs(std::vector<std::string>(argv + 1, argv + argc));

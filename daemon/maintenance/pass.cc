@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/catalog/reader.h"
+#include "daemon/common/logging.h"
 #include "daemon/executor/audit.h"
 #include "daemon/maintenance/leadership.h"
 
@@ -50,14 +51,24 @@ asio::awaitable<bool> PrepareStateSchema(pg::Connection& conn, const std::string
 void LogResult(const std::string& database, const TableReport& table, const planner::Action& action,
                const executor::ActionResult& result) {
   const std::string parent = table.snapshot.configured.ToString();
+  const std::string kind(planner::ToString(action.kind));
+  const LogFields fields{.database = database,
+                         .table = parent,
+                         .action = kind,
+                         .partition = action.schema + "." + action.partition,
+                         .duration_ms = static_cast<double>(result.duration.count()),
+                         .error = result.error};
   if (result.outcome == executor::Outcome::kOk) {
-    spdlog::info("database {} table {}: {} {}.{} ok in {} ms ({})", database, parent,
-                 planner::ToString(action.kind), action.schema, action.partition,
-                 result.duration.count(), action.reason);
+    LogEvent(spdlog::level::info,
+             fmt::format("database {} table {}: {} {} ok in {} ms ({})", database, parent, kind,
+                         fields.partition, result.duration.count(), action.reason),
+             fields);
   } else {
-    spdlog::error("database {} table {}: {} {}.{} {} after {} attempt(s): {}", database, parent,
-                  planner::ToString(action.kind), action.schema, action.partition,
-                  executor::ToString(result.outcome), result.attempts, result.error);
+    LogEvent(spdlog::level::err,
+             fmt::format("database {} table {}: {} {} {} after {} attempt(s): {}", database, parent,
+                         kind, fields.partition, executor::ToString(result.outcome),
+                         result.attempts, result.error),
+             fields);
   }
 }
 
@@ -102,7 +113,11 @@ void PlanTables(const config::DatabaseConfig& database, catalog::DatabaseSnapsho
     TableReport table{.policy = FindPolicy(database, table_snapshot.configured),
                       .snapshot = std::move(table_snapshot)};
     if (table.snapshot.error) {
-      spdlog::error("database {}: {}", database.name, *table.snapshot.error);
+      LogEvent(spdlog::level::err,
+               fmt::format("database {}: {}", database.name, *table.snapshot.error),
+               {.database = database.name,
+                .table = table.snapshot.configured.ToString(),
+                .error = *table.snapshot.error});
     } else {
       table.plan = planner::PlanTable(table.snapshot, *table.policy, now);
       for (const auto& warning : table.plan.warnings) {

@@ -1,7 +1,9 @@
 #include "daemon/runtime/database_worker.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/common/logging.h"
 #include "daemon/maintenance/leadership.h"
 
 namespace partitiond::runtime {
@@ -45,7 +47,8 @@ asio::awaitable<void> DatabaseWorker::Run() {
     if (!stopping_) co_await Wait(NextInterval());
   }
   conn_.reset();
-  spdlog::info("database {}: stopped", database_.name);
+  LogEvent(spdlog::level::info, fmt::format("database {}: stopped", database_.name),
+           {.database = database_.name});
 }
 
 void DatabaseWorker::Stop() {
@@ -72,13 +75,17 @@ asio::awaitable<bool> DatabaseWorker::Connect() {
   if (failure) {
     ++status_.connect_failures;
     PublishState();
-    spdlog::error("database {}: cannot connect (attempt {}): {}", database_.name,
-                  status_.connect_failures, *failure);
+    LogEvent(spdlog::level::err,
+             fmt::format("database {}: cannot connect (attempt {}): {}", database_.name,
+                         status_.connect_failures, *failure),
+             {.database = database_.name});
     co_return false;
   }
   if (status_.connect_failures > 0) {
-    spdlog::info("database {}: connected after {} failed attempt(s)", database_.name,
-                 status_.connect_failures);
+    LogEvent(spdlog::level::info,
+             fmt::format("database {}: connected after {} failed attempt(s)", database_.name,
+                         status_.connect_failures),
+             {.database = database_.name});
   }
   status_.connect_failures = 0;
   status_.connected = true;
@@ -90,7 +97,9 @@ asio::awaitable<void> DatabaseWorker::Pass() {
   std::optional<pg::Error> failure;
   try {
     const maintenance::Role role = co_await maintenance::ClaimLeadership(*conn_);
-    if (role.leader && !status_.leader) spdlog::info("database {}: became leader", database_.name);
+    if (role.leader && !status_.leader)
+      LogEvent(spdlog::level::info, fmt::format("database {}: became leader", database_.name),
+               {.database = database_.name});
     status_.standby = role.standby;
     status_.leader = role.leader;
     PublishState();
@@ -113,20 +122,26 @@ asio::awaitable<void> DatabaseWorker::Pass() {
     if (failed == 0) status_.last_success = env_.Now();
     if (metrics_) metrics_->RecordPass(report, now, env_.Now());
     status_.last_report = std::move(report);
-    spdlog::info("database {}: pass complete ({}): {} action(s), {} table(s) failed",
-                 database_.name, RoleName(status_), actions, failed);
+    LogEvent(spdlog::level::info,
+             fmt::format("database {}: pass complete ({}): {} action(s), {} table(s) failed",
+                         database_.name, RoleName(status_), actions, failed),
+             {.database = database_.name});
   } catch (const pg::Error& e) {
     failure = e;
   }
   if (!failure) co_return;
   if (failure->error_class() == pg::ErrorClass::kConnection) {
-    spdlog::error("database {}: connection lost ({}); reconnecting", database_.name,
-                  failure->what());
+    LogEvent(spdlog::level::err,
+             fmt::format("database {}: connection lost ({}); reconnecting", database_.name,
+                         failure->what()),
+             {.database = database_.name, .error = failure->what()});
     conn_.reset();
     status_.connected = status_.leader = false;
     PublishState();
   } else {
-    spdlog::error("database {}: pass failed: {}", database_.name, failure->what());
+    LogEvent(spdlog::level::err,
+             fmt::format("database {}: pass failed: {}", database_.name, failure->what()),
+             {.database = database_.name});
   }
 }
 
@@ -134,7 +149,9 @@ asio::awaitable<bool> DatabaseWorker::MayAct() {
   if (stopping_) co_return false;
   const bool leader = co_await maintenance::StillLeader(*conn_);
   if (!leader) {
-    spdlog::warn("database {}: leadership lost; stopping this pass", database_.name);
+    LogEvent(spdlog::level::warn,
+             fmt::format("database {}: leadership lost; stopping this pass", database_.name),
+             {.database = database_.name});
     status_.leader = false;
     PublishState();
   }

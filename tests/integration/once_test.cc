@@ -170,18 +170,24 @@ TEST_F(OnceTest, JsonLogsAreOneValidObjectPerLine) {
   const CliResult r = RunCli("once --config " + config + " --now 2026-11-25T00:00:00Z");
   ASSERT_EQ(r.exit_code, 1) << r.err;
   std::istringstream lines(r.err);
-  int parsed = 0;
+  int parsed = 0, creates = 0;
   bool saw_missing_table = false;
   for (std::string line; std::getline(lines, line); ++parsed) {
     const auto entry = nlohmann::json::parse(line);  // throws, failing the test, if not JSON
     EXPECT_TRUE(entry.contains("time") && entry.contains("level") && entry.contains("message"));
-    const std::string message = entry["message"];
-    if (message.find("does not exist") != std::string::npos) {
+    if (entry.value("action", "") == "create") {
+      ++creates;
+      EXPECT_EQ(entry["database"], "test");
+      EXPECT_EQ(entry["table"], "app.events");
+      EXPECT_TRUE(entry.contains("duration_ms") && entry.contains("partition")) << line;
+    }
+    if (entry.value("error", "").find("does not exist") != std::string::npos) {
       saw_missing_table = true;
       EXPECT_EQ(entry["level"], "error");
+      EXPECT_EQ(entry["table"], "app.\"no \"\"such\"\" table\"");
     }
   }
-  EXPECT_GE(parsed, 5);  // four creates and the missing table
+  EXPECT_EQ(creates, 4);
   EXPECT_TRUE(saw_missing_table) << r.err;
 }
 
