@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -54,12 +56,31 @@ LogConfig ParseLog(const Field& field) {
   return log;
 }
 
-MetricsConfig ParseMetrics(const Field& field) {
-  const Mapping map(field, "metrics", {"listen"});
-  if (const std::optional<Field> listen = map.Find("listen")) {
-    return listen->Parse(ParseListenAddress);
+// The first line of the file, without its line break; fails at `field` when unreadable or empty.
+std::string ReadSecretFile(const Field& field) {
+  const std::string path = field.String();
+  std::ifstream in(path);
+  std::string secret;
+  if (!in || !std::getline(in, secret)) {
+    field.Fail(field.key() + ": cannot read " + path + ": " + std::strerror(errno));
   }
-  return MetricsConfig{};
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  if (secret.empty()) field.Fail(field.key() + ": " + path + " holds an empty password");
+  return secret;
+}
+
+MetricsConfig ParseMetrics(const Field& field) {
+  const Mapping map(field, "metrics", {"listen", "basic_auth"});
+  MetricsConfig metrics;
+  if (const std::optional<Field> listen = map.Find("listen")) {
+    metrics = listen->Parse(ParseListenAddress);
+  }
+  if (const std::optional<Field> auth = map.Find("basic_auth")) {
+    const Mapping auth_map(*auth, "metrics.basic_auth", {"username", "password_file"});
+    metrics.basic_auth_username = auth_map.Require("username").String();
+    metrics.basic_auth_password = ReadSecretFile(auth_map.Require("password_file"));
+  }
+  return metrics;
 }
 
 void ReadDuration(const std::optional<Field>& field, std::chrono::milliseconds& out,

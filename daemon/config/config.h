@@ -70,6 +70,10 @@ struct LogConfig {
 struct MetricsConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9187;  // 0: pick a free port
+  // HTTP basic auth on /metrics when username is set; the password is read from
+  // metrics.basic_auth.password_file when the config is loaded (never written in the YAML).
+  std::string basic_auth_username;
+  std::string basic_auth_password;
 };
 
 struct MaintenanceConfig {

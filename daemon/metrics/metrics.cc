@@ -161,6 +161,12 @@ void Metrics::RecordReload(bool ok, std::chrono::system_clock::time_point at) {
 MetricsServer::MetricsServer(const config::MetricsConfig& config, const Metrics& metrics)
     : exposer_(config.host + ":" + std::to_string(config.port), /*num_threads=*/1) {
   exposer_.RegisterCollectable(metrics.registry());
+  if (!config.basic_auth_username.empty()) {
+    exposer_.RegisterAuth(
+        [user = config.basic_auth_username, password = config.basic_auth_password](
+            const std::string& u, const std::string& p) { return u == user && p == password; },
+        "partitiond");
+  }
 }
 
 int MetricsServer::port() const {

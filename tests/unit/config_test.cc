@@ -622,3 +622,43 @@ TEST(LoadConfigFileTest, ReadsFileAndNamesItInErrors) {
 
 }  // namespace
 }  // namespace partitiond::config
+
+namespace partitiond::config {
+namespace {
+
+std::string MetricsAuthYaml(const std::string& password_file) {
+  return "metrics:\n"
+         "  listen: \"127.0.0.1:0\"\n"
+         "  basic_auth: { username: prom, password_file: \"" +
+         password_file +
+         "\" }\n"
+         "databases:\n"
+         "  - name: main\n"
+         "    conninfo: dbname=app\n"
+         "    tables: [ { name: public.events, interval: 1 day } ]\n";
+}
+
+TEST(ParseConfigTest, MetricsBasicAuthReadsThePasswordFile) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("partitiond-pw-" + std::to_string(getpid())))
+          .string();
+  std::ofstream(path) << "s3cret\n";
+  const Config config = ParseConfig(MetricsAuthYaml(path), "test.yaml");
+  std::filesystem::remove(path);
+  EXPECT_EQ(config.metrics.basic_auth_username, "prom");
+  EXPECT_EQ(config.metrics.basic_auth_password, "s3cret");
+}
+
+TEST(ParseConfigTest, MetricsBasicAuthWithAnUnreadablePasswordFileIsRejected) {
+  try {
+    ParseConfig(MetricsAuthYaml("/nonexistent/pw"), "test.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "test.yaml:3:48: password_file: cannot read /nonexistent/pw: No such file or "
+              "directory");
+  }
+}
+
+}  // namespace
+}  // namespace partitiond::config
