@@ -57,6 +57,11 @@ asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& tabl
     if (failure->error_class() == pg::ErrorClass::kConnection) throw *failure;
     if (failure->error_class() != pg::ErrorClass::kLockTimeout) co_return finish(Outcome::kFailed);
     ++result.lock_timeouts;
+    if (stopping_ && stopping_()) {
+      result.error = fmt::format("shutting down; gave up after {} attempt(s): {}", result.attempts,
+                                 result.error);
+      co_return finish(Outcome::kFailed);
+    }
     if (result.attempts >= maintenance_.max_attempts) {
       result.error = fmt::format("gave up after {} attempts: {}", result.attempts, result.error);
       co_return finish(Outcome::kFailed);

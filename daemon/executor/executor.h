@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "daemon/catalog/snapshot.h"
@@ -31,8 +32,13 @@ struct ActionResult {
 
 class Executor {
  public:
-  Executor(pg::Connection& conn, const config::MaintenanceConfig& maintenance, Env& env)
-      : recipes_(conn, maintenance.lock_timeout), maintenance_(maintenance), env_(env) {}
+  // `stopping` (may be empty) is asked before each retry; true ends the action as failed.
+  Executor(pg::Connection& conn, const config::MaintenanceConfig& maintenance, Env& env,
+           std::function<bool()> stopping = {})
+      : recipes_(conn, maintenance.lock_timeout),
+        maintenance_(maintenance),
+        env_(env),
+        stopping_(std::move(stopping)) {}
 
   asio::awaitable<ActionResult> Apply(const catalog::TableSnapshot& table,
                                       const planner::Action& action);
@@ -48,6 +54,7 @@ class Executor {
   Recipes recipes_;
   const config::MaintenanceConfig& maintenance_;
   Env& env_;
+  std::function<bool()> stopping_;
 };
 
 }  // namespace partitiond::executor

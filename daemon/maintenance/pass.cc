@@ -190,7 +190,7 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   if (!any_action) co_return report;
   const bool audit =
       co_await PrepareStateSchema(conn, database.name, snapshot.state_schema_present);
-  executor::Executor executor(conn, maintenance, env);
+  executor::Executor executor(conn, maintenance, env, options.stopping);
   for (auto& table : report.tables) {
     const bool go_on =
         co_await ApplyTable(conn, executor, database.name, audit, env, options, table);

@@ -48,6 +48,9 @@ struct PassOptions {
   // Asked before each action when applying; false stops the pass's actions there (leadership
   // lost, shutdown requested). Empty: always true.
   std::function<asio::awaitable<bool>()> may_act;
+  // True once a shutdown was requested: an action retrying on lock timeouts gives up at its next
+  // retry instead of trying again. Empty: never.
+  std::function<bool()> stopping;
 };
 
 // A pass on an open connection. Throws pg::Error when the catalog query itself fails or the

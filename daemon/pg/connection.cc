@@ -7,9 +7,15 @@
 namespace partitiond::pg {
 namespace {
 
+// libpq's messages span lines ("...\n\tIs the server running...?"); one log event is one line.
 std::string TrimmedMessage(const char* message) {
-  std::string text = message ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string text;
+  for (const char* c = message ? message : ""; *c != '\0'; ++c) {
+    const bool space = *c == '\n' || *c == '\t' || *c == '\r' || *c == ' ';
+    if (space && (text.empty() || text.back() == ' ')) continue;
+    text += space ? ' ' : *c;
+  }
+  if (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
 

@@ -108,7 +108,8 @@ asio::awaitable<void> DatabaseWorker::Pass() {
         .now_is_explicit = fixed_now_.has_value(),
         .skip_table =
             [this](const config::QualifiedName& t) { return backoff_.SkipThisPass(t.ToString()); },
-        .may_act = [this]() { return MayAct(); }};
+        .may_act = [this]() { return MayAct(); },
+        .stopping = [this]() { return stopping_; }};
     const auto now = fixed_now_.value_or(std::chrono::floor<std::chrono::seconds>(env_.Now()));
     maintenance::DatabaseReport report =
         co_await maintenance::RunPassOn(*conn_, database_, maintenance_, env_, now, options);

@@ -48,17 +48,8 @@ PgCluster& PgCluster::Shared() {
 }
 
 PgCluster::PgCluster() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "partitiond-test-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  dir_ = tmpl;
-  data_dir_ = dir_ + "/data";
   // The socket lives in our private directory, so any port number is free there.
-  port_ = 54320 + static_cast<int>(getpid() % 1000);
-  if (IsRoot()) {
-    const passwd* pw = getpwnam("postgres");
-    if (pw == nullptr) throw std::runtime_error("user postgres missing (install postgresql-15)");
-    if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown failed");
-  }
+  MakeDirectory(54320 + static_cast<int>(getpid() % 1000));
   const std::string initdb = AsClusterOwner(
       fmt::format("{}/initdb -D {} -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 "
                   "--no-sync >{}/initdb.log 2>&1",
@@ -67,16 +58,75 @@ PgCluster::PgCluster() {
     RunShell("cat " + ShellQuote(dir_ + "/initdb.log"));
     throw std::runtime_error("initdb failed");
   }
-  const std::string options = fmt::format(
+  Start();
+}
+
+PgCluster::PgCluster(const PgCluster& primary, int port) {
+  MakeDirectory(port);
+  try {
+    // initdb's trust rules include local replication connections, so no setup on the primary.
+    const std::string backup = AsClusterOwner(fmt::format(
+        "{}/pg_basebackup -D {} -R -X stream -c fast --no-sync -h {} -p {} -U postgres "
+        ">{}/basebackup.log 2>&1",
+        kPgBin, ShellQuote(data_dir_), ShellQuote(primary.dir_), primary.port_, ShellQuote(dir_)));
+    if (RunShell(backup) != 0) {
+      RunShell("cat " + ShellQuote(dir_ + "/basebackup.log"));
+      throw std::runtime_error("pg_basebackup failed");
+    }
+    Start();
+  } catch (...) {
+    Stop();
+    throw;
+  }
+}
+
+void PgCluster::MakeDirectory(int port) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "partitiond-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  data_dir_ = dir_ + "/data";
+  port_ = port;
+  if (IsRoot()) {
+    const passwd* pw = getpwnam("postgres");
+    if (pw == nullptr) throw std::runtime_error("user postgres missing (install postgresql-15)");
+    if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown failed");
+  }
+}
+
+std::string PgCluster::ServerOptions() const {
+  return fmt::format(
       "-p {} -k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
       "-c max_connections=200 -c log_min_messages=warning -c log_line_prefix='%d|%a| '",
       port_, dir_);
+}
+
+void PgCluster::Start() {
   const std::string start = AsClusterOwner(
       fmt::format("{}/pg_ctl -D {} -o {} -l {}/server.log -w -t 60 start >/dev/null", kPgBin,
-                  ShellQuote(data_dir_), ShellQuote(options), ShellQuote(dir_)));
+                  ShellQuote(data_dir_), ShellQuote(ServerOptions()), ShellQuote(dir_)));
   if (RunShell(start) != 0) {
     RunShell("cat " + ShellQuote(dir_ + "/server.log"));
     throw std::runtime_error("pg_ctl start failed");
+  }
+}
+
+std::unique_ptr<PgCluster> PgCluster::StartStandby() const {
+  return std::unique_ptr<PgCluster>(new PgCluster(*this, port_ + 1000));
+}
+
+void PgCluster::Promote() {
+  const std::string promote = AsClusterOwner(
+      fmt::format("{}/pg_ctl -D {} -w -t 60 promote >/dev/null", kPgBin, ShellQuote(data_dir_)));
+  if (RunShell(promote) != 0) throw std::runtime_error("pg_ctl promote failed");
+}
+
+void PgCluster::Restart() {
+  const std::string restart = AsClusterOwner(
+      fmt::format("{}/pg_ctl -D {} -o {} -l {}/server.log -m fast -w -t 60 restart >/dev/null",
+                  kPgBin, ShellQuote(data_dir_), ShellQuote(ServerOptions()), ShellQuote(dir_)));
+  if (RunShell(restart) != 0) {
+    RunShell("tail -n 20 " + ShellQuote(dir_ + "/server.log"));
+    throw std::runtime_error("pg_ctl restart failed");
   }
 }
 

@@ -4,6 +4,7 @@
 // normal user. Each test creates its own database, so tests do not see each other's tables.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "daemon/pg/connection.h"
@@ -25,6 +26,16 @@ class PgCluster {
   std::string ConnInfo(const std::string& dbname) const;
   pg::Connection Connect(const std::string& dbname) const;
 
+  // A hot standby of this cluster, streaming from it: pg_basebackup -R into a new temporary
+  // directory, started on its own port and socket directory. The caller owns it; it is stopped
+  // and removed when destroyed. Throws std::runtime_error if it cannot start.
+  std::unique_ptr<PgCluster> StartStandby() const;
+  // Promotes a standby to a primary (pg_ctl promote), waiting until it accepts writes.
+  void Promote();
+  // Restarts the server (pg_ctl restart -m fast): every session is terminated. Connections made
+  // before must be opened again.
+  void Restart();
+
   const std::string& socket_dir() const { return dir_; }
   // The server's log; every line starts with "DBNAME|APPLICATION| ".
   std::string server_log() const { return dir_ + "/server.log"; }
@@ -32,6 +43,12 @@ class PgCluster {
 
  private:
   PgCluster();
+  // A standby of `primary`; see StartStandby().
+  PgCluster(const PgCluster& primary, int port);
+  // Makes dir_ (owned by the cluster's user) for a cluster on `port`.
+  void MakeDirectory(int port);
+  std::string ServerOptions() const;
+  void Start();
   void Stop();
 
   std::string dir_;

@@ -270,7 +270,7 @@ TEST(ParseConfigTest, RejectsUnknownLogKey) {
 
 TEST(ParseConfigTest, RejectsUnknownMetricsKey) {
   EXPECT_EQ(ErrorOf("metrics:\n  port: 9187\n" + TableYaml("")),
-            "test.yaml:2:3: unknown key \"port\" in metrics; allowed keys: listen");
+            "test.yaml:2:3: unknown key \"port\" in metrics; allowed keys: listen, basic_auth");
 }
 
 TEST(ParseConfigTest, RejectsDuplicateKey) {

@@ -1,0 +1,352 @@
+// `partitiond run` as a real process against real PostgreSQL: leadership among several daemons,
+// takeover after kill -9, a server restart in the middle of a pass, a streaming standby and its
+// promotion, SIGHUP with a broken config, SIGTERM in the middle of an action.
+//
+// Daemons run with a 1 s interval and no jitter. Tests wait for the daemon's own log lines (every
+// wait blocks in poll() on its output and has a generous timeout that only bounds a hang); the
+// bounds the issue sets (takeover within an interval, exit within 10 s) are asserted separately.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/database_test.h"
+
+namespace partitiond::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::Contains;
+using ::testing::Each;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr std::chrono::milliseconds kInterval = 1s;
+// How long a wait for the daemon may take before the test gives up: far beyond any pass here, so
+// that a loaded machine slows the test down instead of failing it.
+constexpr std::chrono::milliseconds kWait = 30s;
+
+constexpr const char* kLog = "{ level: debug }";
+std::string Maintenance(int max_attempts) {
+  return "{ interval: 1s, jitter: 0s, lock_timeout: 100ms, statement_timeout: 30s, "
+         "max_attempts: " +
+         std::to_string(max_attempts) + " }";
+}
+
+// Monthly, three ahead; at kNow that is 2026-11 .. 2027-02.
+constexpr const char* kMonthlyEvents =
+    "      - name: app.events\n"
+    "        interval: 1 month\n"
+    "        premake: 3\n";
+constexpr const char* kNow = "2026-11-25T10:00:00Z";
+
+const std::regex kAnyPass(R"(database test: pass complete \()");
+const std::regex kActingPass(
+    R"(database test: pass complete \(leader\): [1-9][0-9]* action\(s\), 0 table\(s\) failed)");
+const std::regex kCleanLeaderPass(
+    R"(database test: pass complete \(leader\): [0-9]+ action\(s\), 0 table\(s\) failed)");
+const std::regex kObservingPass(
+    R"(database test: pass complete \(not leader, observing\): 0 action\(s\), 0 table\(s\) failed)");
+const std::regex kStandbyPass(
+    R"(database test: pass complete \(standby, observing\): 0 action\(s\), 0 table\(s\) failed)");
+
+// A log line at level warning or above ("<timestamp> <level> <message>").
+const std::regex kProblem(R"(^\S+ (warning|error|critical) )");
+
+bool Matches(const std::string& line, const std::regex& pattern) {
+  return std::regex_search(line, pattern);
+}
+
+std::vector<std::string> Matching(const std::vector<std::string>& lines, std::size_t from,
+                                  std::size_t to, const std::regex& pattern) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < std::min(to, lines.size()); ++i) {
+    if (Matches(lines[i], pattern)) out.push_back(lines[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> Matching(const DaemonProcess& daemon, const std::regex& pattern) {
+  return Matching(daemon.lines(), 0, daemon.lines().size(), pattern);
+}
+
+class DaemonTest : public DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    conn_->Exec(
+        "CREATE SCHEMA app; CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY, "
+        "at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);");
+  }
+
+  std::unique_ptr<DaemonProcess> StartDaemon(const std::string& label, const std::string& config,
+                                             const std::string& now = kNow) {
+    return std::make_unique<DaemonProcess>(
+        label, std::vector<std::string>{"run", "--config", config, "--now", now});
+  }
+
+  // A config whose one database (label "test") is `conninfo`, with the `tables:` list given
+  // (indented by 6 spaces). Metrics listen on a free port, so several daemons can run at once.
+  static std::string ConfigText(const std::string& conninfo, const std::string& tables_yaml,
+                                int max_attempts = 3) {
+    return "log: " + std::string(kLog) +
+           "\nmetrics: { listen: \"127.0.0.1:0\" }\nmaintenance: " + Maintenance(max_attempts) +
+           "\ndatabases:\n  - name: test\n    conninfo: \"" + conninfo + "\"\n    tables:\n" +
+           tables_yaml;
+  }
+  // The config for this test's database in the shared cluster, as partitiond.yaml.
+  std::string WriteDaemonConfig(const std::string& tables_yaml, int max_attempts = 3) {
+    return WriteFile("partitiond.yaml",
+                     ConfigText(PgCluster::Shared().ConnInfo(dbname_), tables_yaml, max_attempts));
+  }
+
+  long long AuditRowsFrom(pid_t pid) {
+    return QueryInt("SELECT count(*) FROM partitiond.audit WHERE daemon_pid = " +
+                    std::to_string(pid));
+  }
+
+  // Leftovers of an interrupted action: a bound CHECK of a create, a pending DETACH CONCURRENTLY,
+  // a table of ours in `app` that is not (or no longer) attached.
+  void ExpectNothingHalfDone() {
+    EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_constraint WHERE conname = 'partitiond_bound'"), 0);
+    EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_inherits WHERE inhdetachpending"), 0);
+    EXPECT_EQ(QueryText("SELECT coalesce(string_agg(relname, ', '), '') FROM pg_class WHERE "
+                        "relnamespace = 'app'::regnamespace AND relkind = 'r' AND NOT "
+                        "relispartition"),
+              "");
+  }
+};
+
+TEST_F(DaemonTest, TwoDaemonsOnOneDatabaseExactlyOneActs) {
+  const std::string config = WriteDaemonConfig(kMonthlyEvents);
+  const auto a = StartDaemon("daemon A", config);
+  const auto b = StartDaemon("daemon B", config);
+  ASSERT_TRUE(a->WaitForLine(kAnyPass, kWait));
+  ASSERT_TRUE(b->WaitForLine(kAnyPass, kWait));
+  ASSERT_THAT(Partitions("app.events"), SizeIs(4));
+  // Work for a later pass: whoever leads must put it back, and nobody else may.
+  conn_->Exec("DROP TABLE app.events_p20270101");
+  for (int pass = 0; pass < 3; ++pass) {
+    ASSERT_TRUE(a->WaitForLine(kAnyPass, kWait)) << "pass " << pass;
+    ASSERT_TRUE(b->WaitForLine(kAnyPass, kWait)) << "pass " << pass;
+  }
+
+  EXPECT_THAT(Partitions("app.events"), Contains(HasSubstr("events_p20270101 ")));
+  EXPECT_THAT(Partitions("app.events"), SizeIs(4));
+  // Five creates (four, then the dropped one again), all by one process.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'create' AND outcome = "
+                     "'ok'"),
+            5);
+  ASSERT_EQ(QueryInt("SELECT count(DISTINCT daemon_pid) FROM partitiond.audit"), 1);
+  const pid_t acting = static_cast<pid_t>(QueryInt("SELECT min(daemon_pid) FROM partitiond.audit"));
+  ASSERT_TRUE(acting == a->pid() || acting == b->pid()) << "audit rows from pid " << acting;
+  const DaemonProcess& leader = acting == a->pid() ? *a : *b;
+  const DaemonProcess& other = acting == a->pid() ? *b : *a;
+
+  EXPECT_THAT(Matching(leader, std::regex("became leader")), SizeIs(1));
+  EXPECT_THAT(Matching(leader, kAnyPass), SizeIs(::testing::Ge(4u)));
+  EXPECT_THAT(Matching(leader, kAnyPass), Each(HasSubstr("(leader)")));
+  // The other one only watched: every pass an observing one, never leader, nothing failed.
+  EXPECT_THAT(Matching(other, std::regex("became leader")), SizeIs(0));
+  EXPECT_THAT(Matching(other, kAnyPass), SizeIs(::testing::Ge(4u)));
+  EXPECT_THAT(Matching(other, kAnyPass), Each(HasSubstr("(not leader, observing)")));
+  EXPECT_EQ(Matching(other, kObservingPass).size(), Matching(other, kAnyPass).size());
+  EXPECT_THAT(Matching(other, kProblem), SizeIs(0));
+}
+
+TEST_F(DaemonTest, KillNineTheLeaderAndTheOtherTakesOverWithinAnInterval) {
+  const std::string config = WriteDaemonConfig(kMonthlyEvents);
+  const auto a = StartDaemon("daemon A", config);
+  ASSERT_TRUE(a->WaitForLine("became leader", kWait));
+  ASSERT_TRUE(a->WaitForLine(kActingPass, kWait));
+  const auto b = StartDaemon("daemon B", config);
+  ASSERT_TRUE(b->WaitForLine(kObservingPass, kWait));
+
+  // Everything B said so far was said before the kill.
+  b->Drain();
+  const std::size_t before_kill = b->lines().size();
+  a->Signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_EQ(a->WaitExit(kWait), 128 + SIGKILL);
+
+  ASSERT_TRUE(b->WaitForLine("became leader", kWait));
+  const auto takeover = std::chrono::steady_clock::now() - killed;
+  // The server ends A's session (and its advisory lock) at once, so B's next pass leads: at most
+  // the pass B had in flight at the kill still observes. In time: one interval, with slack for a
+  // loaded machine.
+  EXPECT_THAT(Matching(b->lines(), before_kill, b->cursor(), kObservingPass),
+              SizeIs(::testing::Le(1u)));
+  EXPECT_LT(takeover, 3 * kInterval + 2s)
+      << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count() << " ms";
+
+  // And B acts: a partition dropped by hand comes back, created by B.
+  conn_->Exec("DROP TABLE app.events_p20270101");
+  ASSERT_TRUE(b->WaitForLine(kActingPass, kWait));
+  EXPECT_THAT(Partitions("app.events"), SizeIs(4));
+  EXPECT_EQ(AuditRowsFrom(a->pid()), 4);
+  EXPECT_EQ(AuditRowsFrom(b->pid()), 1);
+  EXPECT_EQ(QueryInt("SELECT daemon_pid FROM partitiond.audit WHERE partition_name = "
+                     "'app.events_p20270101' ORDER BY id DESC LIMIT 1"),
+            b->pid());
+}
+
+// Retention work that a reader blocks: January 2026 is due for dropping at 2026-03-15, and a
+// session holds ACCESS SHARE on it, so the drop retries with backoff while the reader stays.
+class BlockedDropTest : public DaemonTest {
+ protected:
+  static constexpr const char* kTables =
+      "      - name: app.events\n"
+      "        interval: 1 month\n"
+      "        premake: 3\n"
+      "        retention: 1 month\n";
+  static constexpr const char* kLater = "2026-03-15T00:00:00Z";
+
+  void Prepare(bool default_partition, int max_attempts) {
+    if (default_partition) {
+      conn_->Exec("CREATE TABLE app.events_default PARTITION OF app.events DEFAULT");
+    }
+    config_ = WriteDaemonConfig(kTables, max_attempts);
+    const CliResult first = RunCli("once --config " + config_ + " --now 2026-01-15T00:00:00Z");
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    conn_->Exec("INSERT INTO app.events (at) VALUES ('2026-01-10')");
+    reader_.emplace(PgCluster::Shared().Connect(dbname_));
+    reader_->Exec("BEGIN; SELECT count(*) FROM app.events_p20260101;");
+  }
+
+  std::string config_;
+  std::optional<pg::Connection> reader_;
+};
+
+TEST_F(BlockedDropTest, PostgresRestartMidPassReconnectsAndLeavesNothingHalfDone) {
+  ASSERT_NO_FATAL_FAILURE(Prepare(/*default_partition=*/false, /*max_attempts=*/6));
+  const auto daemon = StartDaemon("daemon", config_, kLater);
+  // In the middle of the drop: it failed to get its lock once and is backing off.
+  ASSERT_TRUE(daemon->WaitForLine(
+      std::regex(R"(drop app\.events_p20260101: lock not available \(attempt 1 of 6\))"), kWait));
+  const std::size_t mid_pass = daemon->cursor();
+  PgCluster::Shared().Restart();
+  reader_.reset();
+  conn_.emplace(PgCluster::Shared().Connect(dbname_));
+
+  ASSERT_TRUE(daemon->WaitForLine("connection lost", kWait));
+  // The restart did cut the pass short: it neither completed nor gave up before.
+  EXPECT_THAT(Matching(daemon->lines(), mid_pass, daemon->cursor(), kAnyPass), SizeIs(0));
+  EXPECT_THAT(Matching(daemon->lines(), mid_pass, daemon->cursor(), std::regex("gave up")),
+              SizeIs(0));
+  ASSERT_TRUE(daemon->WaitForLine(kCleanLeaderPass, kWait));
+
+  EXPECT_THAT(Partitions("app.events"),
+              ElementsAre(HasSubstr("events_p20260201 "), HasSubstr("events_p20260301 "),
+                          HasSubstr("events_p20260401 "), HasSubstr("events_p20260501 "),
+                          HasSubstr("events_p20260601 ")));
+  ExpectNothingHalfDone();
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'events_p20260101'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'drop' AND outcome = "
+                     "'ok'"),
+            1);
+}
+
+TEST_F(BlockedDropTest, SigtermMidActionExitsZeroWithinTenSeconds) {
+  // With a default partition the drop is one transaction (DETACH; DROP): stopping in the middle
+  // must leave the partition attached and whole.
+  ASSERT_NO_FATAL_FAILURE(Prepare(/*default_partition=*/true, /*max_attempts=*/10));
+  const auto daemon = StartDaemon("daemon", config_, kLater);
+  ASSERT_TRUE(daemon->WaitForLine(
+      std::regex(R"(drop app\.events_p20260101: lock not available \(attempt 2 of 10\))"), kWait));
+  daemon->Signal(SIGTERM);
+  const auto signalled = std::chrono::steady_clock::now();
+  const std::optional<int> status = daemon->WaitExit(kWait);
+  const auto elapsed = std::chrono::steady_clock::now() - signalled;
+
+  ASSERT_TRUE(status.has_value()) << "still running " << kWait.count() << " ms after SIGTERM";
+  EXPECT_EQ(*status, 0);
+  EXPECT_LT(elapsed, 10s) << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                          << " ms";
+  EXPECT_THAT(daemon->lines(), Contains(HasSubstr("SIGTERM: stopping after the current action")));
+  EXPECT_THAT(daemon->lines().back(), HasSubstr("partitiond stopped"));
+
+  reader_->Exec("COMMIT");
+  EXPECT_EQ(QueryText("SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = "
+                      "'app.events_p20260101'::regclass"),
+            "app.events");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM app.events_p20260101"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM app.events WHERE at < '2026-02-01'"), 1);
+  ExpectNothingHalfDone();
+}
+
+TEST_F(DaemonTest, StandbyOnlyObservesAndActsOncePromoted) {
+  std::unique_ptr<PgCluster> standby = PgCluster::Shared().StartStandby();
+  const std::string config =
+      WriteFile("standby.yaml", ConfigText(standby->ConnInfo(dbname_), kMonthlyEvents));
+  const std::string primary_before = CatalogFingerprint();
+  pg::Connection on_standby = standby->Connect(dbname_);
+  const std::string standby_before =
+      std::string(on_standby.Exec("SELECT count(*) FROM pg_class").Get(0, 0));
+
+  const auto daemon = StartDaemon("daemon on standby", config);
+  for (int pass = 0; pass < 3; ++pass) {
+    ASSERT_TRUE(daemon->WaitForLine(kStandbyPass, kWait)) << "pass " << pass;
+  }
+  EXPECT_THAT(Matching(*daemon, kAnyPass), Each(HasSubstr("(standby, observing)")));
+  EXPECT_THAT(Matching(*daemon, std::regex("became leader")), SizeIs(0));
+  EXPECT_THAT(Matching(*daemon, kProblem), SizeIs(0));
+  EXPECT_EQ(std::string(on_standby.Exec("SELECT count(*) FROM pg_class").Get(0, 0)),
+            standby_before);
+  EXPECT_EQ(CatalogFingerprint(), primary_before);
+
+  standby->Promote();
+  ASSERT_TRUE(daemon->WaitForLine("became leader", kWait));
+  ASSERT_TRUE(daemon->WaitForLine(kActingPass, kWait));
+  EXPECT_EQ(std::string(on_standby.Exec("SELECT pg_is_in_recovery()::text").Get(0, 0)), "false");
+  EXPECT_EQ(std::string(on_standby
+                            .Exec("SELECT count(*) FROM pg_inherits WHERE inhparent = "
+                                  "'app.events'::regclass")
+                            .Get(0, 0)),
+            "4");
+  EXPECT_EQ(std::string(on_standby
+                            .Exec("SELECT count(*) || ' ' || min(daemon_pid) FROM "
+                                  "partitiond.audit WHERE outcome = 'ok'")
+                            .Get(0, 0)),
+            "4 " + std::to_string(daemon->pid()));
+  // The old primary never saw any of it.
+  EXPECT_EQ(CatalogFingerprint(), primary_before);
+}
+
+TEST_F(DaemonTest, SighupWithABrokenConfigKeepsTheOldOneRunning) {
+  const std::string config = WriteDaemonConfig(kMonthlyEvents);
+  const auto daemon = StartDaemon("daemon", config);
+  ASSERT_TRUE(daemon->WaitForLine(kActingPass, kWait));
+  ASSERT_THAT(Partitions("app.events"), SizeIs(4));
+
+  ASSERT_EQ(WriteFile("partitiond.yaml", "databases:\n  - name: [unclosed\n"), config);
+  daemon->Signal(SIGHUP);
+  const auto refused = daemon->WaitForLine("reload refused", kWait);
+  ASSERT_TRUE(refused);
+  EXPECT_THAT(*refused, HasSubstr(config + ":"));
+  // The old configuration still runs, and still acts: a partition dropped by hand comes back.
+  ASSERT_TRUE(daemon->WaitForLine(kAnyPass, kWait));
+  conn_->Exec("DROP TABLE app.events_p20270101");
+  ASSERT_TRUE(daemon->WaitForLine(kActingPass, kWait));
+  EXPECT_THAT(Partitions("app.events"), SizeIs(4));
+
+  // A valid, changed config is taken: one more month ahead.
+  const std::string changed =
+      WriteDaemonConfig("      - { name: app.events, interval: 1 month, premake: 4 }\n");
+  daemon->Signal(SIGHUP);
+  ASSERT_TRUE(daemon->WaitForLine("reloaded " + changed, kWait));
+  ASSERT_TRUE(daemon->WaitForLine(kActingPass, kWait));
+  EXPECT_THAT(Partitions("app.events"), SizeIs(5));
+  EXPECT_THAT(Partitions("app.events"), Contains(HasSubstr("events_p20270301 ")));
+  EXPECT_THAT(Matching(*daemon, std::regex("reload refused")), SizeIs(1));
+}
+
+}  // namespace
+}  // namespace partitiond::testing
