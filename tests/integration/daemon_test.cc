@@ -16,6 +16,10 @@
 #include <string>
 #include <vector>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/support/daemon_process.h"
 #include "tests/support/database_test.h"
 
@@ -346,6 +350,63 @@ TEST_F(DaemonTest, SighupWithABrokenConfigKeepsTheOldOneRunning) {
   EXPECT_THAT(Partitions("app.events"), SizeIs(5));
   EXPECT_THAT(Partitions("app.events"), Contains(HasSubstr("events_p20270301 ")));
   EXPECT_THAT(Matching(*daemon, std::regex("reload refused")), SizeIs(1));
+}
+
+// A TCP port that accepts connections (the kernel completes the handshake into the backlog) but
+// never answers: a hung database server.
+class HungServer {
+ public:
+  HungServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~HungServer() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(DaemonTest, AHungDatabaseStallsNeitherTheOthersNorTheMetricsEndpoint) {
+  HungServer hung;
+  const std::string password_file = WriteFile("metrics.password", "s3cret\n");
+  const std::string config = WriteFile(
+      "partitiond.yaml",
+      "log: " + std::string(kLog) +
+          "\nmetrics: { listen: \"127.0.0.1:0\", basic_auth: { username: prom, password_file: "
+          "\"" +
+          password_file + "\" } }\nmaintenance: " + Maintenance(3) +
+          "\ndatabases:\n  - name: hung\n    conninfo: \"host=127.0.0.1 port=" +
+          std::to_string(hung.port()) + " dbname=x user=x\"\n    tables:\n" + kMonthlyEvents +
+          "  - name: test\n    conninfo: \"" + PgCluster::Shared().ConnInfo(dbname_) +
+          "\"\n    tables:\n" + kMonthlyEvents);
+  auto daemon = StartDaemon("hung+test", config);
+  const auto listening =
+      daemon->WaitForLine(std::regex(R"(metrics listening on 127\.0\.0\.1:(\d+))"), kWait);
+  ASSERT_TRUE(listening) << daemon->Output();
+  const std::string port = listening->substr(listening->rfind(':') + 1);
+  // The hung server holds its worker in the connect (10 s timeout); meanwhile the other database
+  // completes pass after pass and the endpoint answers.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(daemon->WaitForLine(kAnyPass, kWait)) << daemon->Output();
+  const std::string url = "http://127.0.0.1:" + port + "/metrics";
+  const std::string scrape = tmp_dir_ + "/scrape.txt";
+  EXPECT_EQ(RunShell("curl -s -o /dev/null -w '%{http_code}' " + url + " | grep -qx 401"), 0)
+      << "metrics served without credentials";
+  ASSERT_EQ(RunShell("curl -sf -u prom:s3cret " + url + " > " + ShellQuote(scrape)), 0);
+  EXPECT_EQ(
+      RunShell("grep -qx 'partitiond_database_up{database=\"test\"} 1' " + ShellQuote(scrape)), 0);
+  daemon->Drain();
+  EXPECT_THAT(Matching(*daemon, std::regex("database hung: cannot connect")), SizeIs(0))
+      << "the hung connect should still be waiting";
+  EXPECT_EQ(Partitions("app.events").size(), 4u);
 }
 
 }  // namespace
