@@ -191,5 +191,38 @@ TEST_F(OnceTest, JsonLogsAreOneValidObjectPerLine) {
   EXPECT_TRUE(saw_missing_table) << r.err;
 }
 
+TEST_F(OnceTest, StatusReportsHealthAndTheLastAuditedOutcome) {
+  conn_->Exec(
+      "CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;"
+      "INSERT INTO app.events (tenant_id, at) SELECT gen_random_uuid(), '2001-01-01' FROM "
+      "generate_series(1, 50); ANALYZE app.events_default;");
+  const std::string config = WriteConfig(std::string(kMonthlyEvents) +
+                                         "        retention: 2 months\n"
+                                         "      - { name: app.missing, interval: 1 day }\n");
+  ASSERT_EQ(RunCli("once --config " + config + " --now 2026-11-25T00:00:00Z").exit_code, 1);
+  const std::string before = CatalogFingerprint();
+  const CliResult r =
+      RunCli("status --config " + config + " --now 2026-12-10T00:00:00Z --format json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // app.missing cannot be maintained
+  const auto status = nlohmann::json::parse(r.out);
+  const auto& tables = status.at(0).at("tables");
+  ASSERT_EQ(tables.size(), 2u);
+  const auto& events = tables.at(0);
+  EXPECT_EQ(events["table"], "app.events");
+  EXPECT_EQ(events["partitions"], 4);
+  // Coverage ends 2027-03-01: 81 days after 2026-12-10.
+  EXPECT_EQ(events["coverage_ahead_seconds"], 81 * 86400);
+  EXPECT_EQ(events["oldest_partition_start"], "2026-11-01");
+  EXPECT_EQ(events["retention_overdue_seconds"], 0);
+  EXPECT_EQ(events["default_partition"], true);
+  EXPECT_EQ(events["default_rows"], 50);
+  EXPECT_FALSE(events["last_success"].get<std::string>().empty());
+  EXPECT_EQ(tables.at(1)["error"], "table app.missing does not exist");
+  const CliResult text = RunCli("status --config " + config + " --now 2026-12-10T00:00:00Z");
+  EXPECT_THAT(text.out, HasSubstr("app.events"));
+  EXPECT_THAT(text.out, HasSubstr("81d 0h"));
+  EXPECT_EQ(CatalogFingerprint(), before);  // status changes nothing
+}
+
 }  // namespace
 }  // namespace partitiond::testing
