@@ -85,21 +85,6 @@ enum Column {
   kTablespace,
 };
 
-// PostgreSQL array literal of text values: {"a","b"} with backslash escapes.
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 std::optional<KeyType> KeyTypeFromName(std::string_view name) {
   if (name == "date") return KeyType::kDate;
   if (name == "timestamp without time zone") return KeyType::kTimestamp;
@@ -187,7 +172,8 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
     schemas.push_back(t.name.schema);
     names.push_back(t.name.table);
   }
-  pg::Params params = {TextArray(schemas), TextArray(names), kDetachedForDropComment};
+  pg::Params params = {pg::TextArrayLiteral(schemas), pg::TextArrayLiteral(names),
+                       kDetachedForDropComment};
   const pg::Result r = co_await conn.AsyncExec(kSnapshotQuery, std::move(params));
 
   DatabaseSnapshot snapshot;

@@ -32,19 +32,6 @@ SELECT t.table_name,
 FROM unnest($1::text[]) AS t(table_name)
 )sql";
 
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    out += (i ? ",\"" : "\"");
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 asio::awaitable<DatabaseStatus> ReadStatus(const config::DatabaseConfig& database,
                                            const config::MaintenanceConfig& maintenance, Env& env,
                                            std::chrono::sys_seconds now) {
@@ -60,7 +47,7 @@ asio::awaitable<DatabaseStatus> ReadStatus(const config::DatabaseConfig& databas
     if (status.report.state_schema_present) {
       std::vector<std::string> tables;
       for (const auto& t : status.report.tables) tables.push_back(t.snapshot.configured.ToString());
-      pg::Params params = {TextArray(tables)};
+      pg::Params params = {pg::TextArrayLiteral(tables)};
       const pg::Result r = co_await conn.AsyncExec(kAuditQuery, std::move(params));
       for (int i = 0; i < r.rows(); ++i) {
         status.audit[std::string(r.Get(i, 0))] = {r.GetOptional(i, 1).value_or(""),

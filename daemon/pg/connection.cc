@@ -264,6 +264,19 @@ asio::awaitable<void> RunTransaction(Connection& conn, std::string body) {
   std::rethrow_exception(failure);
 }
 
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    out += i == 0 ? "\"" : ",\"";
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 std::string ToPgDuration(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + "ms";
 }

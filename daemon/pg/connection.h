@@ -95,6 +95,9 @@ class Connection {
 // so the connection is always left outside a transaction block.
 asio::awaitable<void> RunTransaction(Connection& conn, std::string body);
 
+// A PostgreSQL text[] literal ({"a","b"}) for passing a list as one parameter ($1::text[]).
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
 // "250ms" for SET lock_timeout / statement_timeout.
 std::string ToPgDuration(std::chrono::milliseconds duration);
 

@@ -86,9 +86,7 @@ class DaemonTest : public DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    conn_->Exec(
-        "CREATE SCHEMA app; CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY, "
-        "at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);");
+    CreateMonthlyEvents();
   }
 
   std::unique_ptr<DaemonProcess> StartDaemon(const std::string& label, const std::string& config,

@@ -26,9 +26,7 @@ class LockTest : public DatabaseTest, public ::testing::WithParamInterface<bool>
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    conn_->Exec(
-        "CREATE SCHEMA app; CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY, "
-        "at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);");
+    CreateMonthlyEvents();
     // With a default partition PostgreSQL rules out DETACH CONCURRENTLY: the plain DETACH then
     // holds ACCESS EXCLUSIVE on the parent while it waits, which is what lock_timeout bounds.
     if (GetParam()) conn_->Exec("CREATE TABLE app.events_default PARTITION OF app.events DEFAULT");

@@ -35,6 +35,12 @@ void DatabaseTest::TearDown() {
   std::filesystem::remove_all(tmp_dir_, ignored);
 }
 
+void DatabaseTest::CreateMonthlyEvents() {
+  conn_->Exec(
+      "CREATE SCHEMA app; CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY, "
+      "at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);");
+}
+
 std::string DatabaseTest::WriteFile(const std::string& name, const std::string& text) {
   const std::string path = tmp_dir_ + "/" + name;
   std::ofstream(path) << text;

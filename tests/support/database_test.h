@@ -30,6 +30,8 @@ class DatabaseTest : public ::testing::Test {
                           const std::string& maintenance_yaml =
                               "{ lock_timeout: 100ms, max_attempts: 3, statement_timeout: 30s }",
                           const std::string& log_yaml = "{ level: debug }");
+  // Schema app and app.events (id identity, at timestamptz), RANGE-partitioned on `at`, empty.
+  void CreateMonthlyEvents();
   // Writes arbitrary text to a file in the test's temporary directory; returns its path.
   std::string WriteFile(const std::string& name, const std::string& text);
   // Runs the partitiond binary with `args` (shell words, already quoted where needed).
