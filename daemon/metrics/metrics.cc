@@ -126,7 +126,10 @@ void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono:
       TableGauge(default_rows_, db, h.table).Set(h.default_rows);
       TableGauge(bytes_, db, h.table).Set(static_cast<double>(h.bytes));
       TableGauge(without_rls_, db, h.table).Set(h.partitions_without_rls);
-      if (h.failed_actions == 0) TableGauge(last_success_, db, h.table).Set(Seconds(finished));
+      // Only a pass that could act counts: observers would otherwise report success forever.
+      if (report.applied && h.failed_actions == 0) {
+        TableGauge(last_success_, db, h.table).Set(Seconds(finished));
+      }
     }
     auto& lock_timeouts = lock_timeouts_.Add({{"database", db}, {"table", h.table}});
     for (size_t i = 0; i < table.results.size(); ++i) {

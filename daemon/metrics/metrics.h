@@ -2,42 +2,45 @@
 // serializes what is there (it never queries a database). Families are created once; series are
 // labelled only by database, table, action and result (never one per partition).
 //
+// clang-format off
 // The exported names (all gauges unless noted; timestamps are Unix seconds):
 //   per database and table {database, table}:
-//     partitiond_partitions                           range partitions present (default excluded)
-//     partitiond_coverage_end_timestamp_seconds       upper bound of the newest partition
-//     partitiond_oldest_partition_start_timestamp_seconds  lower bound of the oldest partition
-//     partitiond_interval_seconds                     length of one partition interval (nominal:
-//                                                     month = 30.436875 days, year = 365.2425 days)
-//     partitiond_premake                              partitions to keep ahead of now
-//     partitiond_retention_seconds                    now - retention cutoff at the last pass (0:
-//     keep forever) partitiond_retention_overdue_seconds            how far past the cutoff the
-//     oldest expired
-//                                                     partition still present ends (0: compliant)
-//     partitiond_default_partition_present            1 if the table has a default partition
-//     partitiond_default_partition_rows               rows in it (pg_class.reltuples estimate)
-//     partitiond_table_bytes                          all partitions, from pg_class statistics
-//     partitiond_partitions_without_rls               partitions without RLS when the parent has it
-//     partitiond_table_error                          1 if the table could not be maintained
-//     partitiond_last_success_timestamp_seconds       last pass with no failure for this table
-//     partitiond_lock_timeouts_total (counter)        attempts lost to lock_timeout or deadlock
+//     partitiond_partitions                      range partitions present (default excluded)
+//     partitiond_coverage_end_timestamp_seconds  upper bound of the newest partition
+//     partitiond_oldest_partition_start_timestamp_seconds
+//                                                lower bound of the oldest partition
+//     partitiond_interval_seconds                nominal length of one partition interval
+//                                                (month = 30.436875 days, year = 365.2425 days)
+//     partitiond_premake                         partitions to keep ahead of now
+//     partitiond_retention_seconds               now - retention cutoff at the last pass
+//                                                (0: keep forever)
+//     partitiond_retention_overdue_seconds       how far past the cutoff the oldest expired
+//                                                partition still present ends (0: compliant)
+//     partitiond_default_partition_present       1 if the table has a default partition
+//     partitiond_default_partition_rows          rows in it (pg_class.reltuples estimate)
+//     partitiond_table_bytes                     all partitions, from pg_class statistics
+//     partitiond_partitions_without_rls          partitions without RLS when the parent has it
+//     partitiond_table_error                     1 if the table could not be maintained
+//     partitiond_last_success_timestamp_seconds  last pass that acted (leader) with no failure
+//                                                for this table
+//     partitiond_lock_timeouts_total (counter)   attempts lost to lock_timeout or deadlock
 //   per action {database, table, action, result}:
-//     partitiond_actions_total (counter)              action:
-//     create|finalize_detach|drop|detach|archive
-//                                                     result: ok|failed|skipped
+//     partitiond_actions_total (counter)         action: create|finalize_detach|drop|detach|archive
+//                                                result: ok|failed|skipped
 //   {database, action}:
 //     partitiond_action_duration_seconds (histogram)
 //   per database {database}:
-//     partitiond_database_up                          1 if connected
-//     partitiond_database_leader                      1 if this daemon holds leadership
-//     partitiond_database_standby                     1 if the server is in recovery
-//     partitiond_last_pass_timestamp_seconds          end of the last completed pass
+//     partitiond_database_up                     1 if connected
+//     partitiond_database_leader                 1 if this daemon holds leadership
+//     partitiond_database_standby                1 if the server is in recovery
+//     partitiond_last_pass_timestamp_seconds     end of the last completed pass
 //   process:
-//     partitiond_maintenance_interval_seconds         maintenance.interval
-//     partitiond_config_last_reload_successful        1 unless the last SIGHUP reload was refused
+//     partitiond_maintenance_interval_seconds    maintenance.interval
+//     partitiond_config_last_reload_successful   1 unless the last SIGHUP reload was refused
 //     partitiond_config_last_reload_success_timestamp_seconds
 //     partitiond_config_reload_failures_total (counter)
-//     partitiond_build_info{version}                  always 1
+//     partitiond_build_info{version}             always 1
+// clang-format on
 #pragma once
 
 #include <prometheus/counter.h>

@@ -84,8 +84,8 @@ std::vector<std::string> DatabaseTest::Partitions(const std::string& parent) {
     const std::string prefix = "FOR VALUES FROM ('";
     if (bound.starts_with(prefix)) {
       const auto mid = bound.find("') TO ('");
-      bound = "[" + bound.substr(prefix.size(), mid - prefix.size()) + ", " +
-              bound.substr(mid + 8, bound.size() - mid - 8 - 2) + ")";
+      bound = fmt::format("[{}, {})", bound.substr(prefix.size(), mid - prefix.size()),
+                          bound.substr(mid + 8, bound.size() - mid - 8 - 2));
     }
     out.push_back(std::string(r.Get(i, 0)) + " " + bound);
   }
