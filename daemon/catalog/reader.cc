@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 namespace partitiond::catalog {
 namespace {
 
@@ -20,7 +22,25 @@ WITH wanted AS (
 parents AS (
   SELECT w.ord, c.oid, c.relkind, c.relrowsecurity, pg_get_userbyid(c.relowner) AS owner,
          (SELECT spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace) AS tablespace,
-         pt.partstrat, pt.partnatts, a.attname, a.atttypid
+         pt.partstrat, pt.partnatts, a.attname, a.atttypid,
+         -- What a new partition must carry over from its parent (GUIDE §1, fidelity).
+         json_build_object(
+           'force_rls', c.relforcerowsecurity,
+           'replica_identity', c.relreplident,
+           'grants', (SELECT coalesce(json_agg(json_build_array(
+                        g.privilege_type,
+                        CASE WHEN g.grantee = 0 THEN NULL ELSE pg_get_userbyid(g.grantee) END,
+                        g.is_grantable)), '[]')
+                      FROM aclexplode(c.relacl) g WHERE g.grantee <> c.relowner),
+           'policies', (SELECT coalesce(json_agg(json_build_object(
+                          'name', p.polname, 'permissive', p.polpermissive, 'command', p.polcmd,
+                          'roles', (SELECT json_agg(CASE WHEN r = 0 THEN NULL
+                                                         ELSE pg_get_userbyid(r) END)
+                                    FROM unnest(p.polroles) r),
+                          'using', pg_get_expr(p.polqual, p.polrelid),
+                          'check', pg_get_expr(p.polwithcheck, p.polrelid)) ORDER BY p.polname),
+                          '[]')
+                        FROM pg_policy p WHERE p.polrelid = c.oid))::text AS fidelity
   FROM wanted w
   LEFT JOIN pg_namespace n ON n.nspname = w.nspname
   LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.relname
@@ -50,7 +70,8 @@ SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
          * current_setting('block_size')::bigint,
        greatest(cc.reltuples, 0), cc.relrowsecurity,
        pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL,
-       extract(epoch FROM now())::bigint, p.tablespace
+       extract(epoch FROM now())::bigint, p.tablespace,
+       CASE WHEN row_number() OVER (PARTITION BY p.ord) = 1 THEN p.fidelity END
 FROM parents p
 LEFT JOIN children ch ON ch.parent = p.oid
 LEFT JOIN pg_class cc ON cc.oid = ch.child
@@ -83,6 +104,7 @@ enum Column {
   kStatePresent,
   kServerNow,
   kTablespace,
+  kFidelity,  // JSON, on the first row of each table only
 };
 
 std::optional<KeyType> KeyTypeFromName(std::string_view name) {
@@ -152,6 +174,29 @@ void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
   table.partitions.push_back(std::move(p));
 }
 
+// The parent's RLS flags, replica identity, grants and policies, from the query's JSON.
+void ParseFidelity(const std::string& text, TableSnapshot& table) {
+  const auto json = nlohmann::json::parse(text);
+  table.force_row_security = json.at("force_rls").get<bool>();
+  table.replica_identity = json.at("replica_identity").get<std::string>();
+  for (const auto& g : json.at("grants")) {
+    table.grants.push_back({.privilege = g.at(0).get<std::string>(),
+                            .grantee = g.at(1).is_null() ? "" : g.at(1).get<std::string>(),
+                            .grantable = g.at(2).get<bool>()});
+  }
+  for (const auto& p : json.at("policies")) {
+    Policy policy{.name = p.at("name").get<std::string>(),
+                  .permissive = p.at("permissive").get<bool>(),
+                  .command = p.at("command").get<std::string>()};
+    for (const auto& role : p.at("roles")) {
+      policy.roles.push_back(role.is_null() ? "" : role.get<std::string>());
+    }
+    if (!p.at("using").is_null()) policy.using_expr = p.at("using").get<std::string>();
+    if (!p.at("check").is_null()) policy.check_expr = p.at("check").get<std::string>();
+    table.policies.push_back(std::move(policy));
+  }
+}
+
 // Range partitions by lower bound (MINVALUE first), then the default, then orphans.
 void SortPartitions(std::vector<Partition>& partitions) {
   auto rank = [](const Partition& p) { return p.detached_for_drop ? 2 : p.is_default ? 1 : 0; };
@@ -190,6 +235,7 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
       table.oid = static_cast<std::uint32_t>(r.GetInt(row, kOid));
       table.owner = r.Get(row, kOwner);
       table.tablespace = r.GetOptional(row, kTablespace).value_or("");
+      if (auto fidelity = r.GetOptional(row, kFidelity)) ParseFidelity(*fidelity, table);
       table.key_column = r.Get(row, kKeyName);
       table.key_type = *KeyTypeFromName(r.Get(row, kKeyType));
       table.row_security = r.GetBool(row, kParentRls);

@@ -35,6 +35,21 @@ struct Partition {
   bool row_security = false;  // relrowsecurity
 };
 
+struct Grant {
+  std::string privilege;  // SELECT, INSERT, ...
+  std::string grantee;    // a role name; empty: PUBLIC
+  bool grantable = false;
+};
+
+struct Policy {
+  std::string name;
+  bool permissive = true;
+  std::string command;             // pg_policy.polcmd: r a w d *
+  std::vector<std::string> roles;  // role names; "" stands for PUBLIC
+  std::optional<std::string> using_expr;
+  std::optional<std::string> check_expr;
+};
+
 // One configured table. When `error` is set the table cannot be maintained this pass (it does not
 // exist, is not RANGE-partitioned on one date/timestamp/timestamptz column, ...) and the other
 // fields past `configured` are unspecified.
@@ -47,6 +62,13 @@ struct TableSnapshot {
   std::string key_column;
   KeyType key_type = KeyType::kTimestamptz;
   bool row_security = false;
+  // Fidelity: what every new partition carries over (PostgreSQL applies a parent's policies only to
+  // queries through the parent, so a partition without them leaks across tenants when queried
+  // directly). Grants to the owner are left out: ownership brings them.
+  bool force_row_security = false;
+  std::string replica_identity = "d";  // pg_class.relreplident: d n f i
+  std::vector<Grant> grants;
+  std::vector<Policy> policies;
   std::vector<Partition> partitions;  // ordered by lower bound, default partition last
 
   const Partition* DefaultPartition() const;

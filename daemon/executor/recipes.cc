@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "daemon/catalog/reader.h"
+#include "daemon/executor/fidelity.h"
 
 namespace partitiond::executor {
 namespace {
@@ -41,8 +42,7 @@ asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& par
   std::string body = fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n",
                                  child, Parent(parent), tablespace);
   body += fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner));
-  if (parent.row_security)
-    body += fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;\n", child);
+  body += FidelityStatements(conn_, parent, child);
   // With the CHECK in place ATTACH can prove the bound without scanning the new table.
   body += fmt::format(
       "ALTER TABLE {0} ADD CONSTRAINT partitiond_bound CHECK ({1} IS NOT NULL AND {1} >= {2}::{4} "

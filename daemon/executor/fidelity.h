@@ -1,0 +1,18 @@
+// The statements that make a new partition carry its parent's RLS flags (enabled and forced),
+// replica identity, table grants and row-level-security policies. They run in the create
+// transaction, so a partition never exists without them.
+#pragma once
+
+#include <string>
+
+#include "daemon/catalog/snapshot.h"
+#include "daemon/pg/connection.h"
+
+namespace partitiond::executor {
+
+// SQL statements (each ending in ";\n") for `child`, an already quoted qualified name. Throws
+// pg::Error for a catalog value it does not recognise (never guesses at a privilege or command).
+std::string FidelityStatements(pg::Connection& conn, const catalog::TableSnapshot& parent,
+                               const std::string& child);
+
+}  // namespace partitiond::executor
