@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS partitiond.audit (
     database_label text        NOT NULL,          -- databases[].name from the config
     table_name     text        NOT NULL,          -- the partitioned parent, schema.table
     partition_name text        NOT NULL,          -- the partition acted on, schema.table
-    action         text        NOT NULL CHECK (action IN ('create', 'finalize_detach', 'drop', 'detach', 'archive')),
+    action         text        NOT NULL,
     outcome        text        NOT NULL CHECK (outcome IN ('ok', 'failed', 'skipped')),
     attempts       integer     NOT NULL,
     duration_ms    double precision NOT NULL,
@@ -19,6 +19,12 @@ CREATE TABLE IF NOT EXISTS partitiond.audit (
     daemon_host    text        NOT NULL,
     daemon_pid     integer     NOT NULL
 );
+
+-- The action list grows with new versions; the constraint is (re)made here so that running this
+-- script upgrades an existing table.
+ALTER TABLE partitiond.audit DROP CONSTRAINT IF EXISTS audit_action_check;
+ALTER TABLE partitiond.audit ADD CONSTRAINT audit_action_check
+    CHECK (action IN ('create', 'finalize_detach', 'drop', 'detach', 'archive', 'repair_fidelity'));
 
 CREATE INDEX IF NOT EXISTS audit_started_at_idx ON partitiond.audit (started_at);
 CREATE INDEX IF NOT EXISTS audit_table_idx ON partitiond.audit (table_name, started_at);

@@ -62,6 +62,19 @@ children AS (
           AND d.description LIKE $3::text || ' of %'
           AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)) m
   WHERE m.parent <= 4294967295
+),
+-- The security a partition must share with its parent, as text comparable across relations.
+security AS (
+  SELECT r.oid, concat_ws(' | ', r.relrowsecurity, r.relforcerowsecurity,
+    (SELECT string_agg(g.privilege_type || ':' || g.grantee::regrole::text || ':' || g.is_grantable,
+                       ',' ORDER BY 1)
+     FROM aclexplode(r.relacl) g WHERE g.grantee <> r.relowner),
+    (SELECT string_agg(concat_ws(':', p.polname, p.polpermissive, p.polcmd,
+                                 p.polroles::regrole[]::text, pg_get_expr(p.polqual, p.polrelid),
+                                 pg_get_expr(p.polwithcheck, p.polrelid)), ',' ORDER BY p.polname)
+     FROM pg_policy p WHERE p.polrelid = r.oid)) AS fingerprint
+  FROM pg_class r
+  WHERE r.oid IN (SELECT oid FROM parents UNION ALL SELECT child FROM children)
 )
 SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
        p.attname, format_type(p.atttypid, NULL), p.owner, p.relrowsecurity,
@@ -71,12 +84,15 @@ SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
        greatest(cc.reltuples, 0), cc.relrowsecurity,
        pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL,
        extract(epoch FROM now())::bigint, p.tablespace,
-       CASE WHEN row_number() OVER (PARTITION BY p.ord) = 1 THEN p.fidelity END
+       CASE WHEN row_number() OVER (PARTITION BY p.ord) = 1 THEN p.fidelity END,
+       ps.fingerprint IS DISTINCT FROM cs.fingerprint
 FROM parents p
 LEFT JOIN children ch ON ch.parent = p.oid
 LEFT JOIN pg_class cc ON cc.oid = ch.child
 LEFT JOIN pg_namespace cn ON cn.oid = cc.relnamespace
 LEFT JOIN pg_class t ON t.oid = cc.reltoastrelid
+LEFT JOIN security ps ON ps.oid = p.oid
+LEFT JOIN security cs ON cs.oid = cc.oid
 LEFT JOIN LATERAL (SELECT sum(ic.relpages) AS pages FROM pg_index x
                    JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = cc.oid) ix ON true
 ORDER BY p.ord
@@ -105,6 +121,7 @@ enum Column {
   kServerNow,
   kTablespace,
   kFidelity,  // JSON, on the first row of each table only
+  kDrifted,
 };
 
 std::optional<KeyType> KeyTypeFromName(std::string_view name) {
@@ -160,6 +177,7 @@ void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
   p.bytes = r.GetInt(row, kBytes);
   p.rows_estimate = r.GetDouble(row, kRows);
   p.row_security = r.GetBool(row, kChildRls);
+  p.security_drift = r.GetBool(row, kDrifted);
   if (p.detached_for_drop) {
     // All we know of a detached table's range is the upper bound our mark recorded.
     p.to = KeyValue(r.GetInt(row, kOrphanUpper));

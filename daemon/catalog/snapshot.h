@@ -33,6 +33,8 @@ struct Partition {
   std::int64_t bytes = 0;     // table + indexes + TOAST, from pg_class statistics (no locks taken)
   double rows_estimate = 0;   // pg_class.reltuples, 0 when never analyzed
   bool row_security = false;  // relrowsecurity
+  // RLS flags, grants (other than the owner's) or policies differ from the parent's.
+  bool security_drift = false;
 };
 
 struct Grant {

@@ -52,9 +52,7 @@ std::string CoverageLine(const TableReport& t) {
 }
 
 char Sign(planner::ActionKind kind) {
-  return kind == planner::ActionKind::kCreate           ? '+'
-         : kind == planner::ActionKind::kFinalizeDetach ? '~'
-                                                        : '-';
+  return kind == planner::ActionKind::kCreate ? '+' : !planner::IsRetention(kind) ? '~' : '-';
 }
 
 void RenderTableText(const TableReport& t, std::string& out) {

@@ -87,7 +87,7 @@ std::string Date(const std::optional<std::chrono::sys_seconds>& t) {
 std::string Retention(const health::TableHealth& h, const maintenance::TableReport& t) {
   if (!t.policy->retention) return "keep forever";
   size_t due = 0;
-  for (const auto& a : t.plan.actions) due += a.kind != planner::ActionKind::kCreate ? 1 : 0;
+  for (const auto& a : t.plan.actions) due += planner::IsRetention(a.kind) ? 1 : 0;
   if (h.retention_overdue_seconds > 0) {
     return fmt::format("OVERDUE {} ({} due)", Duration(h.retention_overdue_seconds), due);
   }

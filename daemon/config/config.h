@@ -52,6 +52,9 @@ struct TableConfig {
   std::string archive_dir;  // set iff retention_action == kArchive
   std::string timezone_name = "UTC";
   const date::time_zone* timezone = nullptr;  // never null; owned by the process-wide tz database
+  // `fidelity: repair` (default): partitions whose RLS flags, grants or policies drifted from the
+  // parent's are brought back in line; `report`: they are only logged, audited and counted.
+  bool repair_fidelity = true;
 };
 
 struct DatabaseConfig {

@@ -64,9 +64,9 @@ void ReadTimeZone(const std::optional<Field>& field, const Field& table_field, T
 }
 
 Located<TableConfig> ParseTable(const Field& item) {
-  const Mapping map(
-      item, "a table",
-      {"name", "interval", "premake", "retention", "retention_action", "archive_dir", "timezone"});
+  const Mapping map(item, "a table",
+                    {"name", "interval", "premake", "retention", "retention_action", "archive_dir",
+                     "timezone", "fidelity"});
   const Field name = map.Require("name");
   Located<TableConfig> located{.value = {}, .name_mark = name.Where()};
   TableConfig& table = located.value;
@@ -79,6 +79,13 @@ Located<TableConfig> ParseTable(const Field& item) {
   }
   ReadRetention(map, table);
   ReadTimeZone(map.Find("timezone"), item, table);
+  if (const std::optional<Field> fidelity = map.Find("fidelity")) {
+    const std::string text = fidelity->String();
+    if (text != "repair" && text != "report") {
+      fidelity->Fail("fidelity: expected repair or report, got \"" + text + "\"");
+    }
+    table.repair_fidelity = text == "repair";
+  }
   return located;
 }
 

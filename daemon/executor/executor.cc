@@ -93,6 +93,10 @@ asio::awaitable<bool> Executor::Step(const catalog::TableSnapshot& table,
     if (state == PartitionState::kDetachPending) co_await recipes_.FinalizeDetach(table, action);
     co_return true;
   }
+  if (action.kind == ActionKind::kRepairFidelity) {
+    co_await recipes_.RepairFidelity(table, action);
+    co_return true;
+  }
   if (action.kind == ActionKind::kDetach || action.kind == ActionKind::kDrop) {
     const bool done = co_await StepDetach(table, action, action.kind == ActionKind::kDrop);
     co_return done;

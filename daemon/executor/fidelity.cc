@@ -38,6 +38,20 @@ std::string CreatePolicy(pg::Connection& conn, const catalog::Policy& policy,
   return sql + ";\n";
 }
 
+std::string GrantsAndPolicies(pg::Connection& conn, const catalog::TableSnapshot& parent,
+                              const std::string& child) {
+  std::string sql;
+  for (const auto& grant : parent.grants) {
+    if (!kPrivileges.contains(grant.privilege)) {
+      throw pg::Error("unknown privilege '" + grant.privilege + "' on the parent", "XX000");
+    }
+    sql += fmt::format("GRANT {} ON TABLE {} TO {}{};\n", grant.privilege, child,
+                       Role(conn, grant.grantee), grant.grantable ? " WITH GRANT OPTION" : "");
+  }
+  for (const auto& policy : parent.policies) sql += CreatePolicy(conn, policy, child);
+  return sql;
+}
+
 }  // namespace
 
 std::string FidelityStatements(pg::Connection& conn, const catalog::TableSnapshot& parent,
@@ -54,15 +68,22 @@ std::string FidelityStatements(pg::Connection& conn, const catalog::TableSnapsho
   if (parent.replica_identity == "n") {
     sql += fmt::format("ALTER TABLE {} REPLICA IDENTITY NOTHING;\n", child);
   }
-  for (const auto& grant : parent.grants) {
-    if (!kPrivileges.contains(grant.privilege)) {
-      throw pg::Error("unknown privilege '" + grant.privilege + "' on the parent", "XX000");
-    }
-    sql += fmt::format("GRANT {} ON TABLE {} TO {}{};\n", grant.privilege, child,
-                       Role(conn, grant.grantee), grant.grantable ? " WITH GRANT OPTION" : "");
+  return sql + GrantsAndPolicies(conn, parent, child);
+}
+
+std::string RepairStatements(pg::Connection& conn, const catalog::TableSnapshot& parent,
+                             const std::string& child, const ExistingSecurity& existing) {
+  std::string sql = fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY;\n", child,
+                                parent.row_security ? "ENABLE" : "DISABLE");
+  sql += fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY;\n", child,
+                     parent.force_row_security ? "FORCE" : "NO FORCE");
+  for (const auto& name : existing.policies) {
+    sql += fmt::format("DROP POLICY {} ON {};\n", conn.QuoteIdentifier(name), child);
   }
-  for (const auto& policy : parent.policies) sql += CreatePolicy(conn, policy, child);
-  return sql;
+  for (const auto& grantee : existing.grantees) {
+    sql += fmt::format("REVOKE ALL ON TABLE {} FROM {};\n", child, Role(conn, grantee));
+  }
+  return sql + GrantsAndPolicies(conn, parent, child);
 }
 
 }  // namespace partitiond::executor

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "daemon/catalog/snapshot.h"
 #include "daemon/pg/connection.h"
@@ -14,5 +15,16 @@ namespace partitiond::executor {
 // pg::Error for a catalog value it does not recognise (never guesses at a privilege or command).
 std::string FidelityStatements(pg::Connection& conn, const catalog::TableSnapshot& parent,
                                const std::string& child);
+
+// What an existing partition has that a repair must remove first.
+struct ExistingSecurity {
+  std::vector<std::string> policies;  // policy names
+  std::vector<std::string> grantees;  // roles holding grants other than the owner; "" is PUBLIC
+};
+
+// Brings `child` back to the parent's RLS flags (exactly: enabled/disabled, forced/not), grants
+// and policies: drops its policies and revokes its grants, then applies the parent's.
+std::string RepairStatements(pg::Connection& conn, const catalog::TableSnapshot& parent,
+                             const std::string& child, const ExistingSecurity& existing);
 
 }  // namespace partitiond::executor

@@ -5,6 +5,8 @@
 #include "daemon/catalog/reader.h"
 #include "daemon/executor/fidelity.h"
 
+#include <nlohmann/json.hpp>
+
 namespace partitiond::executor {
 namespace {
 
@@ -13,6 +15,15 @@ constexpr const char* kReadStateQuery =
     "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+    "WHERE n.nspname = $1 AND c.relname = $2";
+
+constexpr const char* kExistingSecurityQuery =
+    "SELECT (SELECT coalesce(json_agg(p.polname), '[]') FROM pg_policy p "
+    "        WHERE p.polrelid = c.oid)::text, "
+    "       (SELECT coalesce(json_agg(DISTINCT CASE WHEN g.grantee = 0 THEN NULL "
+    "                                 ELSE pg_get_userbyid(g.grantee) END), '[]') "
+    "        FROM aclexplode(c.relacl) g WHERE g.grantee <> c.relowner)::text "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = $1 AND c.relname = $2";
 
 }  // namespace
@@ -88,6 +99,19 @@ asio::awaitable<void> Recipes::DetachInTransaction(const catalog::TableSnapshot&
 
 asio::awaitable<void> Recipes::DropTable(const planner::Action& action) {
   co_await RunInTransaction(fmt::format("DROP TABLE {};", Child(action)));
+}
+
+asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& parent,
+                                              const planner::Action& action) {
+  pg::Params params = {action.schema, action.partition};
+  const pg::Result r = co_await conn_.AsyncExec(kExistingSecurityQuery, std::move(params));
+  if (r.rows() == 0) co_return;  // gone since the snapshot: nothing to repair
+  ExistingSecurity existing;
+  for (const auto& name : nlohmann::json::parse(r.Get(0, 0))) existing.policies.push_back(name);
+  for (const auto& grantee : nlohmann::json::parse(r.Get(0, 1))) {
+    existing.grantees.push_back(grantee.is_null() ? "" : grantee.get<std::string>());
+  }
+  co_await RunInTransaction(RepairStatements(conn_, parent, Child(action), existing));
 }
 
 asio::awaitable<void> Recipes::RunInTransaction(const std::string& body) {

@@ -49,6 +49,10 @@ class Recipes {
   asio::awaitable<void> DetachInTransaction(const catalog::TableSnapshot& parent,
                                             const planner::Action& action, bool then_drop);
   asio::awaitable<void> DropTable(const planner::Action& action);
+  // Reads the partition's policies and grantees, then replaces them (and its RLS flags) with the
+  // parent's, in one transaction.
+  asio::awaitable<void> RepairFidelity(const catalog::TableSnapshot& parent,
+                                       const planner::Action& action);
 
  private:
   // Runs `body` inside BEGIN; SET LOCAL lock_timeout; ...; COMMIT.

@@ -14,25 +14,29 @@ using catalog::KeyValue;
 struct Range {
   std::optional<KeyValue> from, to;  // nullopt: MINVALUE / MAXVALUE
   bool row_security = false;
+  bool drifted = false;
 };
 
 // The partitions as they stand after the pass: the snapshot's, without those a retention action
 // removed, plus those a create action made.
 std::vector<Range> RangesAfterPass(const maintenance::TableReport& report) {
-  std::set<std::string> removed;
+  std::set<std::string> removed, repaired;
   std::vector<Range> ranges;
   for (size_t i = 0; i < report.results.size(); ++i) {
     if (report.results[i].outcome != executor::Outcome::kOk) continue;
     const planner::Action& action = report.plan.actions[i];
     if (action.kind == planner::ActionKind::kCreate) {
       ranges.push_back({action.from, action.to, report.snapshot.row_security});
-    } else if (action.kind != planner::ActionKind::kFinalizeDetach) {
+    } else if (planner::IsRetention(action.kind)) {
       removed.insert(action.schema + "." + action.partition);
+    } else if (action.kind == planner::ActionKind::kRepairFidelity) {
+      repaired.insert(action.schema + "." + action.partition);
     }
   }
   for (const auto& p : report.snapshot.partitions) {
     if (p.is_default || p.detached_for_drop || removed.contains(p.schema + "." + p.name)) continue;
-    ranges.push_back({p.from, p.to, p.row_security});
+    const std::string name = p.schema + "." + p.name;
+    ranges.push_back({p.from, p.to, p.row_security, p.security_drift && !repaired.contains(name)});
   }
   return ranges;
 }
@@ -88,6 +92,7 @@ TableHealth AssessTable(const maintenance::TableReport& report, std::chrono::sys
   for (const Range& r : RangesAfterPass(report)) {
     ++health.partitions;
     if (report.snapshot.row_security && !r.row_security) ++health.partitions_without_rls;
+    if (r.drifted) ++health.partitions_drifted;
     // A MAXVALUE partition covers everything ahead: as far as the calendar goes.
     const auto end = r.to ? ToInstant(*r.to, type, tz)
                           : std::chrono::sys_seconds(std::chrono::sys_days(

@@ -27,6 +27,7 @@ struct TableHealth {
   double default_rows = 0;
   std::int64_t bytes = 0;
   int partitions_without_rls = 0;  // when the parent has RLS
+  int partitions_drifted = 0;      // RLS flags, grants or policies differ from the parent's
   int failed_actions = 0;
 };
 

@@ -138,10 +138,8 @@ void WithholdRetentionOnClockSkew(const config::DatabaseConfig& database,
   if (now - server_now <= kMaxSkew && server_now - now <= kMaxSkew) return;
   for (auto& table : report.tables) {
     auto& actions = table.plan.actions;
-    const auto removed = std::erase_if(actions, [](const planner::Action& a) {
-      return a.kind != planner::ActionKind::kCreate &&
-             a.kind != planner::ActionKind::kFinalizeDetach;
-    });
+    const auto removed = std::erase_if(
+        actions, [](const planner::Action& a) { return planner::IsRetention(a.kind); });
     if (removed == 0) continue;
     const std::string warning = fmt::format(
         "host clock ({}) and server clock ({}) differ by more than {}; {} retention action(s) "

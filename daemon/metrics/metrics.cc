@@ -45,6 +45,8 @@ Metrics::Metrics(const std::string& version)
                    "Size of all partitions, from pg_class statistics.")),
       without_rls_(Gauge(*registry_, "partitiond_partitions_without_rls",
                          "Partitions without row level security when the parent has it.")),
+      drifted_(Gauge(*registry_, "partitiond_partitions_drifted",
+                     "Partitions whose RLS flags, grants or policies differ from the parent's.")),
       table_error_(Gauge(*registry_, "partitiond_table_error",
                          "1 if the table could not be maintained in the last pass.")),
       last_success_(Gauge(*registry_, "partitiond_last_success_timestamp_seconds",
@@ -126,6 +128,7 @@ void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono:
       TableGauge(default_rows_, db, h.table).Set(h.default_rows);
       TableGauge(bytes_, db, h.table).Set(static_cast<double>(h.bytes));
       TableGauge(without_rls_, db, h.table).Set(h.partitions_without_rls);
+      TableGauge(drifted_, db, h.table).Set(h.partitions_drifted);
       // Only a pass that could act counts: observers would otherwise report success forever.
       if (report.applied && h.failed_actions == 0) {
         TableGauge(last_success_, db, h.table).Set(Seconds(finished));

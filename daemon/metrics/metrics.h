@@ -20,6 +20,8 @@
 //     partitiond_default_partition_rows          rows in it (pg_class.reltuples estimate)
 //     partitiond_table_bytes                     all partitions, from pg_class statistics
 //     partitiond_partitions_without_rls          partitions without RLS when the parent has it
+//     partitiond_partitions_drifted              partitions whose RLS flags, grants or policies
+//                                                differ from the parent's (fidelity: report)
 //     partitiond_table_error                     1 if the table could not be maintained
 //     partitiond_last_success_timestamp_seconds  last pass that acted (leader) with no failure
 //                                                for this table
@@ -91,6 +93,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& default_rows_;
   prometheus::Family<prometheus::Gauge>& bytes_;
   prometheus::Family<prometheus::Gauge>& without_rls_;
+  prometheus::Family<prometheus::Gauge>& drifted_;
   prometheus::Family<prometheus::Gauge>& table_error_;
   prometheus::Family<prometheus::Gauge>& last_success_;
   prometheus::Family<prometheus::Counter>& lock_timeouts_;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <exception>
 
+#include <spdlog/spdlog.h>
+
 namespace partitiond::pg {
 namespace {
 
@@ -17,6 +19,18 @@ std::string TrimmedMessage(const char* message) {
   }
   if (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
+}
+
+// Server notices (e.g. "... does not exist, skipping") go to the log at debug level, not to
+// stderr, where they would break JSON log lines.
+void LogNotice(void*, const char* message) {
+  spdlog::debug("postgres: {}", TrimmedMessage(message));
+}
+
+// Installs LogNotice; returns `conn` for chaining.
+PGconn* WithNoticeLogging(PGconn* conn) {
+  if (conn != nullptr) PQsetNoticeProcessor(conn, &LogNotice, nullptr);
+  return conn;
 }
 
 // Keepalives make a vanished server show up as an error instead of a hang; connect_timeout
@@ -35,8 +49,8 @@ PGconn* StartConnect(const std::string& conninfo, const SessionOptions& options,
   const char* values[] = {
       conninfo.c_str(), options.application_name.c_str(), "1", "30", "10", "3", timeout.c_str(),
       nullptr};
-  return blocking ? PQconnectdbParams(keys, values, /*expand_dbname=*/1)
-                  : PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+  return WithNoticeLogging(blocking ? PQconnectdbParams(keys, values, /*expand_dbname=*/1)
+                                    : PQconnectStartParams(keys, values, /*expand_dbname=*/1));
 }
 
 std::vector<const char*> ParamPointers(const Params& params) {

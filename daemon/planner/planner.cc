@@ -21,8 +21,14 @@ std::string_view ToString(ActionKind kind) {
       return "detach";
     case ActionKind::kArchive:
       return "archive";
+    case ActionKind::kRepairFidelity:
+      return "repair_fidelity";
   }
   return "unknown";
+}
+
+bool IsRetention(ActionKind kind) {
+  return kind == ActionKind::kDrop || kind == ActionKind::kDetach || kind == ActionKind::kArchive;
 }
 
 namespace {
@@ -271,6 +277,19 @@ void AppendFinalize(const Pass& pass, TablePlan& plan) {
   }
 }
 
+void AppendFidelityRepairs(const Pass& pass, TablePlan& plan) {
+  for (const Partition* p : pass.parts) {
+    if (!p->security_drift || p->detach_pending || Expired(pass, *p)) continue;
+    const std::string what = "RLS flags, grants or policies differ from the parent's";
+    if (pass.policy.repair_fidelity) {
+      plan.actions.push_back(
+          {ActionKind::kRepairFidelity, p->schema, p->name, Lower(*p), Upper(*p), what});
+    } else {
+      plan.warnings.push_back(p->schema + "." + p->name + ": " + what + " (fidelity: report)");
+    }
+  }
+}
+
 // Problems that make planning impossible; the message goes into the plan's warnings.
 std::optional<std::string> CannotPlan(const catalog::TableSnapshot& table,
                                       const config::TableConfig& policy) {
@@ -302,6 +321,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
   AppendFinalize(pass, plan);
   AppendCreates(pass, plan);
   AppendOrphanDrops(pass, plan);
+  AppendFidelityRepairs(pass, plan);
   AppendRetention(pass, plan);
   return plan;
 }

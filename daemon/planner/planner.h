@@ -16,6 +16,8 @@
 //  * Retention: a partition goes only when its catalog upper bound is <= now - retention (calendar
 //    arithmetic in the table's zone). The default partition and MAXVALUE partitions never go.
 //  * A partition left "detach pending" gets a finalize action before anything else.
+//  * A partition whose RLS flags, grants or policies drifted from the parent's gets a repair
+//    action (policy `fidelity: repair`) or a warning (`fidelity: report`), unless it expires now.
 //  * Names: <table>_pYYYYMMDD (start of range, local time), <table>_pYYYYMMDD_HH24MISS for
 //    sub-day intervals; if longer than 63 bytes the table part is cut (at a UTF-8 boundary), never
 //    the suffix. A name already taken by an existing partition gets no action and a warning.
@@ -30,8 +32,10 @@
 
 namespace partitiond::planner {
 
-enum class ActionKind { kCreate, kFinalizeDetach, kDrop, kDetach, kArchive };
+enum class ActionKind { kCreate, kFinalizeDetach, kDrop, kDetach, kArchive, kRepairFidelity };
 std::string_view ToString(ActionKind kind);
+// Drop, detach and archive: the actions that take a partition out of the table.
+bool IsRetention(ActionKind kind);
 
 struct Action {
   ActionKind kind = ActionKind::kCreate;

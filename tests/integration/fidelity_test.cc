@@ -111,5 +111,49 @@ TEST_F(FidelityTest, DirectQueriesOnOurPartitionsSeeOneTenantWhilePlainPartition
   EXPECT_EQ(RowsSeenByTenantA("app.events_naive"), 2) << "the naive partition should leak";
 }
 
+TEST_F(FidelityTest, DriftFromTheParentIsRepairedOrReported) {
+  const std::string tables = "      - { name: app.events, interval: 1 month, premake: 1 }\n";
+  ASSERT_EQ(
+      RunCli("once --config " + WriteConfig(tables) + " --now 2026-11-25T00:00:00Z").exit_code, 0);
+  // The parent's security changes after the partitions exist, and one partition is tampered with.
+  conn_->Exec(
+      "CREATE POLICY only_recent ON app.events AS RESTRICTIVE USING (at > '2000-01-01');"
+      "REVOKE INSERT ON app.events FROM " +
+      conn_->QuoteIdentifier(app_) +
+      ";"
+      "ALTER TABLE app.events_p20261201 NO FORCE ROW LEVEL SECURITY;"
+      "GRANT DELETE ON app.events_p20261201 TO PUBLIC;");
+  const std::string parent = Fingerprint("app.events");
+  ASSERT_NE(Fingerprint("app.events_p20261101"), parent);
+
+  // fidelity: report changes nothing and says so.
+  const std::string before = Fingerprint("app.events_p20261201");
+  const CliResult report =
+      RunCli("once --config " +
+             WriteConfig("      - { name: app.events, interval: 1 month, premake: 1, fidelity: "
+                         "report }\n") +
+             " --now 2026-11-25T00:00:00Z");
+  ASSERT_EQ(report.exit_code, 0) << report.out << report.err;
+  EXPECT_THAT(report.err, ::testing::HasSubstr(
+                              "app.events_p20261201: RLS flags, grants or policies differ from "
+                              "the parent's (fidelity: report)"));
+  EXPECT_EQ(Fingerprint("app.events_p20261201"), before);
+
+  // fidelity: repair (the default) brings both partitions back in line, audited.
+  const CliResult repair =
+      RunCli("once --config " + WriteConfig(tables) + " --now 2026-11-25T00:00:00Z");
+  ASSERT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+  EXPECT_EQ(Fingerprint("app.events_p20261101"), parent);
+  EXPECT_EQ(Fingerprint("app.events_p20261201"), parent);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE action = 'repair_fidelity' "
+                     "AND outcome = 'ok'"),
+            2)
+      << repair.err;
+  // Nothing left to repair.
+  const CliResult again =
+      RunCli("plan --config " + WriteConfig(tables) + " --now 2026-11-25T00:00:00Z");
+  EXPECT_THAT(again.out, ::testing::HasSubstr("summary: 0 action(s)"));
+}
+
 }  // namespace
 }  // namespace partitiond::testing

@@ -248,7 +248,7 @@ TEST(ParseConfigTest, RejectsUnknownTopLevelKey) {
 TEST(ParseConfigTest, RejectsUnknownTableKey) {
   EXPECT_EQ(ErrorOf(TableYaml("        retension: 1 month\n")),
             "test.yaml:7:9: unknown key \"retension\" in a table; allowed keys: name, interval, "
-            "premake, retention, retention_action, archive_dir, timezone");
+            "premake, retention, retention_action, archive_dir, timezone, fidelity");
 }
 
 TEST(ParseConfigTest, RejectsUnknownDatabaseKey) {
