@@ -103,6 +103,22 @@ Grid ChooseGrid(const Pass& pass) {
   return NaturalGrid(pass.policy.interval);
 }
 
+// Partitions adopted from a tool that worked in another zone (say UTC boundaries read in
+// Europe/Paris) put day-or-longer boundaries at a local time other than midnight; the grid keeps
+// that phase, which then shifts by an hour across DST. Say so rather than guess.
+void WarnOnOffsetGrid(const Pass& pass, TablePlan& plan) {
+  if (IsSubDay(pass.policy.interval)) return;
+  const auto time_of_day = pass.grid.origin - chr::floor<chr::days>(pass.grid.origin);
+  if (time_of_day == LocalTime::duration::zero()) return;
+  plan.warnings.push_back(
+      "existing partitions start at " +
+      catalog::FormatKeyLiteral(pass.grid.origin.time_since_epoch(), catalog::KeyType::kTimestamp)
+          .substr(11) +
+      " local time in " + pass.policy.timezone_name +
+      ", not at midnight: new boundaries keep that offset (and move with daylight saving "
+      "time); if the partitions were made for another time zone, set timezone to it");
+}
+
 std::optional<KeyValue> RetentionCutoff(const Pass& pass, LocalTime now_local) {
   if (!pass.policy.retention) return std::nullopt;
   return LocalToKey(AddInterval(now_local, *pass.policy.retention, -1), pass.table.key_type,
@@ -314,6 +330,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
   }
   Pass pass{table, policy, *policy.timezone, NonDefault(table), {}, 0, std::nullopt};
   pass.grid = ChooseGrid(pass);
+  WarnOnOffsetGrid(pass, plan);
   const LocalTime now_local = InstantToLocal(now, pass.tz);
   pass.now_cell = pass.grid.CellIndex(now_local);
   pass.cutoff = RetentionCutoff(pass, now_local);

@@ -576,3 +576,23 @@ TEST(ActionKindTest, ToString) {
 
 }  // namespace
 }  // namespace partitiond::planner
+
+namespace partitiond::planner {
+namespace {
+
+TEST(PlanTableTest, WarnsWhenAdoptedBoundariesAreNotAtLocalMidnight) {
+  // Made by a tool working in UTC; read in Paris the boundaries sit at 01:00 local time.
+  const TableSnapshot utc =
+      Table({Part("events_2026_01", "2026-01-01 00:00:00+00", "2026-02-01 00:00:00+00")});
+  const TablePlan offset = PlanTable(utc, Policy(kMonthly, 1, "Europe/Paris"), Now(2026, 1, 10));
+  ASSERT_EQ(offset.warnings.size(), 1u);
+  EXPECT_THAT(offset.warnings[0],
+              HasSubstr("existing partitions start at 01:00:00 local time in Europe/Paris"));
+  // The same partitions in UTC, and a fresh table in Paris, are on midnight: no warning.
+  EXPECT_THAT(PlanTable(utc, Policy(kMonthly, 1), Now(2026, 1, 10)).warnings, IsEmpty());
+  EXPECT_THAT(PlanTable(Table({}), Policy(kMonthly, 1, "Europe/Paris"), Now(2026, 1, 10)).warnings,
+              IsEmpty());
+}
+
+}  // namespace
+}  // namespace partitiond::planner
