@@ -63,22 +63,26 @@ children AS (
           AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)) m
   WHERE m.parent <= 4294967295
 ),
--- The security a partition must share with its parent, as text comparable across relations.
+-- The security a partition must share with its parent, as text comparable across relations:
+-- owner, RLS flags, grants other than the owner's (sorted) and policies (sorted, roles sorted,
+-- NULL expressions kept apart from absent ones). Deparsing a policy opens its table (ACCESS SHARE).
 security AS (
-  SELECT r.oid, concat_ws(' | ', r.relrowsecurity, r.relforcerowsecurity,
-    (SELECT string_agg(g.privilege_type || ':' || g.grantee::regrole::text || ':' || g.is_grantable,
-                       ',' ORDER BY 1)
+  SELECT r.oid, json_build_array(pg_get_userbyid(r.relowner), r.relrowsecurity,
+    r.relforcerowsecurity,
+    (SELECT json_agg(json_build_array(g.privilege_type, g.grantee, g.is_grantable)
+                     ORDER BY g.privilege_type, g.grantee, g.is_grantable)
      FROM aclexplode(r.relacl) g WHERE g.grantee <> r.relowner),
-    (SELECT string_agg(concat_ws(':', p.polname, p.polpermissive, p.polcmd,
-                                 p.polroles::regrole[]::text, pg_get_expr(p.polqual, p.polrelid),
-                                 pg_get_expr(p.polwithcheck, p.polrelid)), ',' ORDER BY p.polname)
-     FROM pg_policy p WHERE p.polrelid = r.oid)) AS fingerprint
+    (SELECT json_agg(json_build_array(p.polname, p.polpermissive, p.polcmd,
+                                      (SELECT array_agg(x ORDER BY x) FROM unnest(p.polroles) x),
+                                      pg_get_expr(p.polqual, p.polrelid),
+                                      pg_get_expr(p.polwithcheck, p.polrelid)) ORDER BY p.polname)
+     FROM pg_policy p WHERE p.polrelid = r.oid))::text AS fingerprint
   FROM pg_class r
   WHERE r.oid IN (SELECT oid FROM parents UNION ALL SELECT child FROM children)
 )
 SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
        p.attname, format_type(p.atttypid, NULL), p.owner, p.relrowsecurity,
-       cn.nspname, cc.relname, pg_get_expr(cc.relpartbound, cc.oid), ch.pending, ch.orphan_upper,
+       cn.nspname, cc.relname, pg_get_expr(cc.relpartbound, 0), ch.pending, ch.orphan_upper,
        (cc.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
          * current_setting('block_size')::bigint,
        greatest(cc.reltuples, 0), cc.relrowsecurity,
@@ -253,11 +257,12 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
       table.oid = static_cast<std::uint32_t>(r.GetInt(row, kOid));
       table.owner = r.Get(row, kOwner);
       table.tablespace = r.GetOptional(row, kTablespace).value_or("");
-      if (auto fidelity = r.GetOptional(row, kFidelity)) ParseFidelity(*fidelity, table);
       table.key_column = r.Get(row, kKeyName);
       table.key_type = *KeyTypeFromName(r.Get(row, kKeyType));
       table.row_security = r.GetBool(row, kParentRls);
     }
+    // The parent's fidelity JSON comes once per table, on whichever of its rows.
+    if (auto fidelity = r.GetOptional(row, kFidelity)) ParseFidelity(*fidelity, table);
     if (!r.IsNull(row, kChildName)) AddPartition(r, row, table);
   }
   for (auto& table : snapshot.tables) {

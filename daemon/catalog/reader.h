@@ -1,6 +1,8 @@
 // Reads the DatabaseSnapshot for a list of configured tables in one round trip, whatever the
-// number of tables and partitions. Takes no locks on user tables (sizes come from pg_class
-// statistics), so it never waits behind, or queues, application traffic.
+// number of tables and partitions. Sizes come from pg_class statistics and bounds are deparsed
+// without opening the partitions; only tables with row-level-security policies are opened (ACCESS
+// SHARE, to deparse the policies), so a long ACCESS EXCLUSIVE lock on such a table fails the read
+// after lock_timeout and the pass is retried at the next interval.
 #pragma once
 
 #include <vector>

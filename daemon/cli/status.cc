@@ -1,6 +1,7 @@
 #include "daemon/cli/status.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -32,28 +33,42 @@ SELECT t.table_name,
 FROM unnest($1::text[]) AS t(table_name)
 )sql";
 
+// Last success and last error per table. Without SELECT on partitiond.audit (or with any other
+// problem there) the health columns still show; only these two stay empty.
+asio::awaitable<std::map<std::string, AuditSummary>> ReadAudit(
+    pg::Connection& conn, const maintenance::DatabaseReport& report) {
+  std::map<std::string, AuditSummary> audit;
+  std::vector<std::string> tables;
+  for (const auto& t : report.tables) tables.push_back(t.snapshot.configured.ToString());
+  pg::Params params = {pg::TextArrayLiteral(tables)};
+  std::optional<std::string> failure;
+  try {
+    const pg::Result r = co_await conn.AsyncExec(kAuditQuery, std::move(params));
+    for (int i = 0; i < r.rows(); ++i) {
+      audit[std::string(r.Get(i, 0))] = {r.GetOptional(i, 1).value_or(""),
+                                         r.GetOptional(i, 2).value_or("")};
+    }
+  } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
+    failure = e.what();
+  }
+  if (failure)
+    spdlog::warn("database {}: cannot read partitiond.audit: {}", report.database, *failure);
+  co_return audit;
+}
+
 asio::awaitable<DatabaseStatus> ReadStatus(const config::DatabaseConfig& database,
                                            const config::MaintenanceConfig& maintenance, Env& env,
                                            std::chrono::sys_seconds now) {
   DatabaseStatus status;
   std::optional<pg::Error> failure;
   try {
-    const pg::SessionOptions session{.statement_timeout = maintenance.statement_timeout,
-                                     .lock_timeout = maintenance.lock_timeout};
+    const pg::SessionOptions session = maintenance::SessionFor(maintenance);
     pg::Connection conn = co_await pg::Connection::AsyncOpen(database.conninfo, session);
     const maintenance::PassOptions plan_only{.apply = false};
     status.report =
         co_await maintenance::RunPassOn(conn, database, maintenance, env, now, plan_only);
-    if (status.report.state_schema_present) {
-      std::vector<std::string> tables;
-      for (const auto& t : status.report.tables) tables.push_back(t.snapshot.configured.ToString());
-      pg::Params params = {pg::TextArrayLiteral(tables)};
-      const pg::Result r = co_await conn.AsyncExec(kAuditQuery, std::move(params));
-      for (int i = 0; i < r.rows(); ++i) {
-        status.audit[std::string(r.Get(i, 0))] = {r.GetOptional(i, 1).value_or(""),
-                                                  r.GetOptional(i, 2).value_or("")};
-      }
-    }
+    if (status.report.state_schema_present) status.audit = co_await ReadAudit(conn, status.report);
   } catch (const pg::Error& e) {
     failure = e;
   }

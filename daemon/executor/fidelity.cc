@@ -73,8 +73,10 @@ std::string FidelityStatements(pg::Connection& conn, const catalog::TableSnapsho
 
 std::string RepairStatements(pg::Connection& conn, const catalog::TableSnapshot& parent,
                              const std::string& child, const ExistingSecurity& existing) {
-  std::string sql = fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY;\n", child,
-                                parent.row_security ? "ENABLE" : "DISABLE");
+  std::string sql =
+      fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn.QuoteIdentifier(parent.owner));
+  sql += fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY;\n", child,
+                     parent.row_security ? "ENABLE" : "DISABLE");
   sql += fmt::format("ALTER TABLE {} {} ROW LEVEL SECURITY;\n", child,
                      parent.force_row_security ? "FORCE" : "NO FORCE");
   for (const auto& name : existing.policies) {

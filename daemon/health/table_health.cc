@@ -46,6 +46,17 @@ std::chrono::sys_seconds ToInstant(KeyValue key, catalog::KeyType type, const da
   return std::chrono::floor<std::chrono::seconds>(planner::LocalToInstant(local, tz));
 }
 
+bool RepairedOk(const maintenance::TableReport& report, const catalog::Partition& p) {
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const planner::Action& a = report.plan.actions[i];
+    if (a.kind == planner::ActionKind::kRepairFidelity && a.schema == p.schema &&
+        a.partition == p.name && report.results[i].outcome == executor::Outcome::kOk) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 double NominalSeconds(const config::CalendarInterval& interval) {
@@ -114,6 +125,9 @@ TableHealth AssessTable(const maintenance::TableReport& report, std::chrono::sys
     if (p.is_default) {
       health.default_present = true;
       health.default_rows = p.rows_estimate;
+      // Counted like any partition: it holds stray rows of every tenant.
+      if (report.snapshot.row_security && !p.row_security) ++health.partitions_without_rls;
+      if (p.security_drift && !RepairedOk(report, p)) ++health.partitions_drifted;
     }
   }
   for (const auto& r : report.results) {

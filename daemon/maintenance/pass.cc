@@ -155,6 +155,11 @@ void WithholdRetentionOnClockSkew(const config::DatabaseConfig& database,
 
 }  // namespace
 
+pg::SessionOptions SessionFor(const config::MaintenanceConfig& maintenance) {
+  return {.statement_timeout = maintenance.statement_timeout,
+          .lock_timeout = maintenance.lock_timeout};
+}
+
 bool TableReport::Failed() const {
   if (snapshot.error) return true;
   for (const auto& r : results) {
@@ -203,8 +208,7 @@ asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
   std::optional<std::string> failure;
   bool unreachable = false;
   try {
-    const pg::SessionOptions session{.statement_timeout = maintenance.statement_timeout,
-                                     .lock_timeout = maintenance.lock_timeout};
+    const pg::SessionOptions session = SessionFor(maintenance);
     pg::Connection conn = co_await pg::Connection::AsyncOpen(database.conninfo, session);
     PassOptions effective = options;
     if (options.apply) {

@@ -53,6 +53,9 @@ struct PassOptions {
   std::function<bool()> stopping;
 };
 
+// The session every maintenance connection uses: statement_timeout and the lock_timeout backstop.
+pg::SessionOptions SessionFor(const config::MaintenanceConfig& maintenance);
+
 // A pass on an open connection. Throws pg::Error when the catalog query itself fails or the
 // connection breaks; per-table and per-action problems are in the report.
 asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,

@@ -48,7 +48,7 @@ Metrics::Metrics(const std::string& version)
       drifted_(Gauge(*registry_, "partitiond_partitions_drifted",
                      "Partitions whose RLS flags, grants or policies differ from the parent's.")),
       table_error_(Gauge(*registry_, "partitiond_table_error",
-                         "1 if the table could not be maintained in the last pass.")),
+                         "1 if the table could not be read or planned in the last pass.")),
       last_success_(Gauge(*registry_, "partitiond_last_success_timestamp_seconds",
                           "End of the last pass in which the table had no failure.")),
       lock_timeouts_(BuildCounter()

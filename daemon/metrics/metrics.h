@@ -22,12 +22,13 @@
 //     partitiond_partitions_without_rls          partitions without RLS when the parent has it
 //     partitiond_partitions_drifted              partitions whose RLS flags, grants or policies
 //                                                differ from the parent's (fidelity: report)
-//     partitiond_table_error                     1 if the table could not be maintained
+//     partitiond_table_error                     1 if the table could not be read or planned
 //     partitiond_last_success_timestamp_seconds  last pass that acted (leader) with no failure
 //                                                for this table
 //     partitiond_lock_timeouts_total (counter)   attempts lost to lock_timeout or deadlock
 //   per action {database, table, action, result}:
-//     partitiond_actions_total (counter)         action: create|finalize_detach|drop|detach|archive
+//     partitiond_actions_total (counter)         action: create|finalize_detach|drop|detach|archive|
+//                                                        repair_fidelity
 //                                                result: ok|failed|skipped
 //   {database, action}:
 //     partitiond_action_duration_seconds (histogram)

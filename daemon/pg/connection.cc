@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <exception>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -235,11 +236,15 @@ Result Connection::Check(PGresult* last, PGresult* first_error, const std::strin
 }
 
 void Connection::Cancel() {
-  std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel(PQgetCancel(conn_.get()),
-                                                            &PQfreeCancel);
-  if (!cancel) return;
-  char error[256];
-  PQcancel(cancel.get(), error, sizeof error);
+  PGcancel* cancel = PQgetCancel(conn_.get());
+  if (cancel == nullptr) return;
+  // PQcancel opens a new connection and waits for the server: a stuck server must not stall the
+  // loop, so it runs on a thread of its own, which owns the PGcancel.
+  std::thread([cancel] {
+    char error[256];
+    PQcancel(cancel, error, sizeof error);
+    PQfreeCancel(cancel);
+  }).detach();
 }
 
 std::string Connection::QuoteIdentifier(std::string_view name) {

@@ -67,7 +67,8 @@ class Connection {
   Result Exec(const std::string& sql, const Params& params = {});
 
   // Asks the server to cancel the statement in flight; it then fails with SQLSTATE 57014.
-  // Safe to call from another coroutine on the loop while AsyncExec is waiting.
+  // Safe to call from another coroutine on the loop while AsyncExec is waiting; never blocks (the
+  // request is sent from a detached thread).
   void Cancel();
 
   // Quoting for the rare places parameters cannot go (DDL). Both use the connection's encoding.

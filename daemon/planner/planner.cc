@@ -293,9 +293,13 @@ void AppendFinalize(const Pass& pass, TablePlan& plan) {
   }
 }
 
+// The default partition too: it holds stray rows of every tenant.
 void AppendFidelityRepairs(const Pass& pass, TablePlan& plan) {
-  for (const Partition* p : pass.parts) {
-    if (!p->security_drift || p->detach_pending || Expired(pass, *p)) continue;
+  for (const Partition& partition : pass.table.partitions) {
+    const Partition* p = &partition;
+    if (!p->security_drift || p->detach_pending || p->detached_for_drop || Expired(pass, *p)) {
+      continue;
+    }
     const std::string what = "RLS flags, grants or policies differ from the parent's";
     if (pass.policy.repair_fidelity) {
       plan.actions.push_back(

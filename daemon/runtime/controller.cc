@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "build_info.h"
+#include "daemon/common/logging.h"
 #include "daemon/runtime/notify.h"
 
 namespace partitiond::runtime {
@@ -53,7 +54,15 @@ void Controller::StartWorkers() {
               spdlog::critical("database {}: worker ended unexpectedly: {}", name, e.what());
             }
           }
-          if (--running_ == 0 && stopping_) io_.stop();
+          if (--running_ > 0) return;
+          if (stopping_) {
+            io_.stop();
+          } else if (restart_pending_) {
+            // A reload waits for the old workers to finish their action and release
+            // leadership, so the new ones can take it at once.
+            restart_pending_ = false;
+            StartWorkers();
+          }
         });
   }
 }
@@ -66,6 +75,11 @@ void Controller::StopWorkers() {
 void Controller::Reload() {
   try {
     config::Config fresh = config::LoadConfigFile(config_.source);
+    if (fresh.metrics.host != config_.metrics.host || fresh.metrics.port != config_.metrics.port ||
+        fresh.metrics.basic_auth_username != config_.metrics.basic_auth_username ||
+        fresh.metrics.basic_auth_password != config_.metrics.basic_auth_password) {
+      spdlog::warn("reload: metrics settings changed; they take effect at the next restart");
+    }
     config_ = std::move(fresh);
   } catch (const config::ConfigError& e) {
     ++counters_.reloads_failed;
@@ -79,8 +93,13 @@ void Controller::Reload() {
   metrics_.RecordReload(true, env_->Now());
   metrics_.SetMaintenanceInterval(config_.maintenance.interval);
   spdlog::info("reloaded {}: {} database(s)", config_.source, config_.databases.size());
+  ConfigureLogging(config_.log.level, config_.log.format == config::LogFormat::kJson);
   StopWorkers();
-  StartWorkers();
+  if (running_ == 0) {
+    StartWorkers();
+  } else {
+    restart_pending_ = true;
+  }
   NotifyStatus(StatusLine());
 }
 

@@ -3,8 +3,10 @@
 // watchdog and status line.
 //
 //  * SIGHUP re-reads the config file and validates all of it; only a valid config replaces the
-//    running one (the workers finish their current action and restart with it); an invalid one is
-//    logged, counted and ignored.
+//    running one: the workers stop at their next safe point (an action's lock retries are
+//    abandoned, to resume next pass) and new ones start with the new config once the old ones
+//    have returned, so leadership passes straight on. Log settings apply at once, metrics settings
+//    at the next restart. An invalid config is logged, counted and ignored.
 //  * SIGTERM / SIGINT stop the workers at their next safe point (between actions). An action still
 //    running after kStopGrace is cancelled on the server (it rolls back); the loop then ends and
 //    Run() returns 0 well within systemd's TimeoutStopSec.
@@ -61,7 +63,8 @@ class Controller {
   std::unique_ptr<metrics::MetricsServer> server_;
   std::vector<std::shared_ptr<DatabaseWorker>> workers_;
   ControllerCounters counters_;
-  int running_ = 0;  // worker coroutines not yet returned
+  int running_ = 0;               // worker coroutines not yet returned
+  bool restart_pending_ = false;  // a reload waits for the old workers to return
   bool stopping_ = false;
 };
 

@@ -66,8 +66,7 @@ asio::awaitable<bool> DatabaseWorker::Connect() {
   status_.connected = status_.leader = false;
   std::optional<std::string> failure;
   try {
-    const pg::SessionOptions session{.statement_timeout = maintenance_.statement_timeout,
-                                     .lock_timeout = maintenance_.lock_timeout};
+    const pg::SessionOptions session = maintenance::SessionFor(maintenance_);
     conn_.emplace(co_await pg::Connection::AsyncOpen(database_.conninfo, session));
   } catch (const pg::Error& e) {
     failure = e.what();
@@ -115,7 +114,9 @@ asio::awaitable<void> DatabaseWorker::Pass() {
         co_await maintenance::RunPassOn(*conn_, database_, maintenance_, env_, now, options);
     size_t actions = 0, failed = 0;
     for (const auto& table : report.tables) {
-      backoff_.Record(table.snapshot.configured.ToString(), table.Failed());
+      // Only a table that cannot be read backs off: a failed action has its own bounded
+      // retries, and backing off would also hold back the creates that keep inserts working.
+      backoff_.Record(table.snapshot.configured.ToString(), table.snapshot.error.has_value());
       actions += table.results.size();
       failed += table.Failed() ? 1 : 0;
     }
@@ -129,6 +130,9 @@ asio::awaitable<void> DatabaseWorker::Pass() {
              {.database = database_.name});
   } catch (const pg::Error& e) {
     failure = e;
+  } catch (const std::exception& e) {
+    // Not a database error: a bug or a resource problem. Logged, and the schedule goes on.
+    failure = pg::Error(std::string("internal error: ") + e.what(), "XX000");
   }
   if (!failure) co_return;
   if (failure->error_class() == pg::ErrorClass::kConnection) {

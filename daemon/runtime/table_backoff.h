@@ -1,6 +1,7 @@
-// Backs off one table after repeated failures, without slowing the others: after n consecutive
-// failed passes a table sits out the next 2^(n-1) - 1 passes (at most 15), so a table that is
-// broken until an operator fixes it costs one attempt per 16 passes instead of one per pass.
+// Backs off one table that repeatedly cannot be read (missing, wrong kind of partitioning, ...),
+// without slowing the others: after n consecutive failed passes a table sits out the next 2^(n-1) -
+// 1 passes (at most 15), so a table that is broken until an operator fixes it costs one attempt per
+// 16 passes instead of one per pass.
 #pragma once
 
 #include <map>
