@@ -47,6 +47,9 @@ asio::awaitable<void> DatabaseWorker::Run() {
     if (!stopping_) co_await Wait(NextInterval());
   }
   conn_.reset();
+  // A stopped worker (shutdown, or replaced by a reload) no longer holds anything.
+  status_.connected = status_.leader = false;
+  PublishState();
   LogEvent(spdlog::level::info, fmt::format("database {}: stopped", database_.name),
            {.database = database_.name});
 }
