@@ -20,11 +20,19 @@ CREATE TABLE IF NOT EXISTS partitiond.audit (
     daemon_pid     integer     NOT NULL
 );
 
+-- Added after the first version; ADD COLUMN IF NOT EXISTS upgrades an existing table.
+-- step: NULL on the row summing up an action; the step's name (mark, detach, write, verify, drop,
+-- ...) on the rows an archive action writes for each of its steps. detail: what a step produced
+-- (archive file, rows, bytes, sha256).
+ALTER TABLE partitiond.audit ADD COLUMN IF NOT EXISTS step text;
+ALTER TABLE partitiond.audit ADD COLUMN IF NOT EXISTS detail jsonb;
+
 -- The action list grows with new versions; the constraint is (re)made here so that running this
 -- script upgrades an existing table.
 ALTER TABLE partitiond.audit DROP CONSTRAINT IF EXISTS audit_action_check;
 ALTER TABLE partitiond.audit ADD CONSTRAINT audit_action_check
-    CHECK (action IN ('create', 'finalize_detach', 'drop', 'detach', 'archive', 'repair_fidelity'));
+    CHECK (action IN ('create', 'finalize_detach', 'drop', 'detach', 'archive', 'repair_fidelity',
+                      'restore'));
 
 CREATE INDEX IF NOT EXISTS audit_started_at_idx ON partitiond.audit (started_at);
 CREATE INDEX IF NOT EXISTS audit_table_idx ON partitiond.audit (table_name, started_at);

@@ -49,13 +49,15 @@ parents AS (
 ),
 children AS (
   SELECT i.inhparent AS parent, i.inhrelid AS child, i.inhdetachpending AS pending,
-         NULL::text AS orphan_upper
+         NULL::text AS orphan_lower, NULL::text AS orphan_upper
   FROM pg_inherits i JOIN parents p ON p.oid = i.inhparent AND p.relkind = 'p'
   UNION ALL
-  SELECT m.parent::oid, m.objoid, false, m.upper
+  SELECT m.parent::oid, m.objoid, false, m.lower, m.upper
   FROM (SELECT d.objoid,
-               substring(d.description FROM ' of ([0-9]{1,10}) upper -?[0-9]{1,19}$')::bigint
+               substring(d.description
+                         FROM ' of ([0-9]{1,10}) lower -?[0-9]{1,19} upper -?[0-9]{1,19}$')::bigint
                  AS parent,
+               substring(d.description FROM ' lower (-?[0-9]{1,19}) upper ') AS lower,
                substring(d.description FROM ' upper (-?[0-9]{1,19})$') AS upper
         FROM pg_description d
         WHERE d.classoid = 'pg_class'::regclass AND d.objsubid = 0
@@ -89,7 +91,7 @@ SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
        pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL,
        extract(epoch FROM now())::bigint, p.tablespace,
        CASE WHEN row_number() OVER (PARTITION BY p.ord) = 1 THEN p.fidelity END,
-       ps.fingerprint IS DISTINCT FROM cs.fingerprint
+       ps.fingerprint IS DISTINCT FROM cs.fingerprint, ch.orphan_lower
 FROM parents p
 LEFT JOIN children ch ON ch.parent = p.oid
 LEFT JOIN pg_class cc ON cc.oid = ch.child
@@ -126,6 +128,7 @@ enum Column {
   kTablespace,
   kFidelity,  // JSON, on the first row of each table only
   kDrifted,
+  kOrphanLower,
 };
 
 std::optional<KeyType> KeyTypeFromName(std::string_view name) {
@@ -177,13 +180,15 @@ void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
   p.schema = r.Get(row, kChildSchema);
   p.name = r.Get(row, kChildName);
   p.detach_pending = r.GetBool(row, kPending);
-  p.detached_for_drop = !r.IsNull(row, kOrphanUpper);
+  p.detached_by_retention = !r.IsNull(row, kOrphanUpper);
   p.bytes = r.GetInt(row, kBytes);
   p.rows_estimate = r.GetDouble(row, kRows);
   p.row_security = r.GetBool(row, kChildRls);
   p.security_drift = r.GetBool(row, kDrifted);
-  if (p.detached_for_drop) {
-    // All we know of a detached table's range is the upper bound our mark recorded.
+  if (p.detached_by_retention) {
+    // A detached table's range is known only from the bounds our mark recorded.
+    const KeyValue lower(r.GetInt(row, kOrphanLower));
+    if (lower != KeyValue::min()) p.from = lower;
     p.to = KeyValue(r.GetInt(row, kOrphanUpper));
   } else {
     p.bound_expr = r.Get(row, kBoundExpr);
@@ -221,7 +226,7 @@ void ParseFidelity(const std::string& text, TableSnapshot& table) {
 
 // Range partitions by lower bound (MINVALUE first), then the default, then orphans.
 void SortPartitions(std::vector<Partition>& partitions) {
-  auto rank = [](const Partition& p) { return p.detached_for_drop ? 2 : p.is_default ? 1 : 0; };
+  auto rank = [](const Partition& p) { return p.detached_by_retention ? 2 : p.is_default ? 1 : 0; };
   std::stable_sort(partitions.begin(), partitions.end(),
                    [&](const Partition& a, const Partition& b) {
                      if (rank(a) != rank(b)) return rank(a) < rank(b);
@@ -240,7 +245,7 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
     names.push_back(t.name.table);
   }
   pg::Params params = {pg::TextArrayLiteral(schemas), pg::TextArrayLiteral(names),
-                       kDetachedForDropComment};
+                       kRetentionMarkComment};
   const pg::Result r = co_await conn.AsyncExec(kSnapshotQuery, std::move(params));
 
   DatabaseSnapshot snapshot;

@@ -27,7 +27,7 @@ struct Partition {
   bool detach_pending = false;  // a DETACH ... CONCURRENTLY that did not finish
   // No longer a partition: our retention drop detached it and was interrupted before the DROP
   // (found by the mark the executor left on it). Only `to`, recorded in the mark, is known.
-  bool detached_for_drop = false;
+  bool detached_by_retention = false;
   std::optional<KeyValue> from;  // nullopt: MINVALUE (or the default partition)
   std::optional<KeyValue> to;    // nullopt: MAXVALUE (or the default partition)
   std::int64_t bytes = 0;     // table + indexes + TOAST, from pg_class statistics (no locks taken)

@@ -57,11 +57,16 @@ Args ParseArgs(const std::vector<std::string>& argv) {
       args.format = value == "json" ? Format::kJson : Format::kText;
     } else if (arg == "--connect") {
       args.connect = true;
+    } else if (arg == "--no-attach") {
+      args.no_attach = true;
     } else if (arg.starts_with("--")) {
       throw UsageError("unknown option '" + arg + "'");
     } else {
       args.positional.push_back(arg);
     }
+  }
+  if (args.command == "restore" && args.positional.size() != 1) {
+    throw UsageError("restore needs exactly one MANIFEST");
   }
   const bool needs_config = args.command != "version" && args.command != "help";
   if (needs_config && args.config_path.empty()) {
@@ -77,6 +82,7 @@ std::string UsageText() {
   partitiond plan         --config FILE [--now TS] [--format text|json] [--database NAME] [--table SCHEMA.TABLE]
   partitiond status       --config FILE [--format text|json] [--database NAME]
   partitiond check-config --config FILE [--connect]
+  partitiond restore      --config FILE [--no-attach] MANIFEST
   partitiond version
 --now takes ISO 8601 (e.g. 2027-03-01T00:00:00Z) and replaces the clock.
 exit codes: 0 success; 1 some action failed; 2 invalid config or usage; 3 cannot connect

@@ -19,6 +19,7 @@ struct Args {
   std::optional<std::string> table;             // --table SCHEMA.TABLE, as written
   Format format = Format::kText;
   bool connect = false;                 // check-config --connect
+  bool no_attach = false;               // restore --no-attach
   std::vector<std::string> positional;  // e.g. restore's MANIFEST
 };
 

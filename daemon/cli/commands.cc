@@ -4,6 +4,7 @@
 
 #include "build_info.h"
 #include "daemon/cli/render.h"
+#include "daemon/cli/restore.h"
 #include "daemon/cli/status.h"
 #include "daemon/common/logging.h"
 #include "daemon/config/identifier.h"
@@ -102,6 +103,7 @@ int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err)
     ConfigureLogging(config.log.level, config.log.format == config::LogFormat::kJson);
     if (args.command == "check-config") return CheckConfig(config, args, env, out);
     if (args.command == "status") return Status(config, args, env, out);
+    if (args.command == "restore") return Restore(config, args, env, out);
     if (args.command == "run") {
       runtime::Controller controller(std::move(config), MakeSystemEnv(), args.now);
       return controller.Run();
@@ -109,8 +111,7 @@ int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err)
     if (args.command == "plan" || args.command == "once") {
       return PlanOrApply(config, args, env, out);
     }
-    err << "partitiond: '" << args.command << "' is not available in this build yet\n";
-    return kExitUsage;
+    throw UsageError("unknown command '" + args.command + "'");
   } catch (const config::ConfigError& e) {
     err << e.what() << "\n";
     return kExitUsage;

@@ -36,7 +36,7 @@ std::string CoverageLine(const TableReport& t) {
   std::optional<catalog::KeyValue> lo, hi;
   size_t ranged = 0;
   for (const auto& p : parts) {
-    if (p.is_default || p.detached_for_drop) continue;
+    if (p.is_default || p.detached_by_retention) continue;
     if (ranged++ == 0) lo = p.from;
     hi = p.to;
   }

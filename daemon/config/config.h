@@ -50,6 +50,9 @@ struct TableConfig {
   std::optional<CalendarInterval> retention;  // absent: keep forever
   RetentionAction retention_action = RetentionAction::kDrop;
   std::string archive_dir;  // set iff retention_action == kArchive
+  // retention_action: detach only: the schema detached partitions are moved to (never dropped);
+  // empty: they stay where they are.
+  std::string archive_schema;
   std::string timezone_name = "UTC";
   const date::time_zone* timezone = nullptr;  // never null; owned by the process-wide tz database
   // `fidelity: repair` (default): partitions whose RLS flags, grants or policies drifted from the

@@ -38,6 +38,13 @@ void ReadRetention(const Mapping& map, TableConfig& table) {
   }
   const std::optional<Field> action = map.Find("retention_action");
   if (action) table.retention_action = ReadRetentionAction(*action);
+  if (const std::optional<Field> schema = map.Find("archive_schema")) {
+    if (table.retention_action != RetentionAction::kDetach) {
+      schema->FailAtKey("archive_schema is only used with retention_action: detach");
+    }
+    table.archive_schema =
+        schema->Parse([](std::string_view text) { return ParseIdentifier(text, "schema name"); });
+  }
   const std::optional<Field> archive_dir = map.Find("archive_dir");
   if (table.retention_action == RetentionAction::kArchive && !archive_dir) {
     action->Fail("retention_action: archive needs archive_dir");
@@ -66,7 +73,7 @@ void ReadTimeZone(const std::optional<Field>& field, const Field& table_field, T
 Located<TableConfig> ParseTable(const Field& item) {
   const Mapping map(item, "a table",
                     {"name", "interval", "premake", "retention", "retention_action", "archive_dir",
-                     "timezone", "fidelity"});
+                     "archive_schema", "timezone", "fidelity"});
   const Field name = map.Require("name");
   Located<TableConfig> located{.value = {}, .name_mark = name.Where()};
   TableConfig& table = located.value;

@@ -31,7 +31,8 @@ std::string Describe(char c) {
 // Reads one name part starting at `pos` and leaves `pos` just after it.
 class PartReader {
  public:
-  explicit PartReader(std::string_view text) : text_(text) {}
+  explicit PartReader(std::string_view text, std::string_view what = "table name")
+      : text_(text), what_(what) {}
 
   std::string Read(std::size_t& pos) const {
     if (pos >= text_.size() || text_[pos] == '.') Fail("empty name part");
@@ -43,8 +44,8 @@ class PartReader {
   }
 
   [[noreturn]] void Fail(std::string_view reason) const {
-    std::string message = "invalid table name '";
-    message.append(text_).append("': ").append(reason);
+    std::string message = "invalid ";
+    message.append(what_).append(" '").append(text_).append("': ").append(reason);
     throw std::invalid_argument(message);
   }
 
@@ -82,6 +83,7 @@ class PartReader {
   }
 
   std::string_view text_;
+  std::string_view what_;
 };
 
 bool IsPlainIdentifier(std::string_view part) {
@@ -113,6 +115,15 @@ QualifiedName ParseQualifiedName(std::string_view text) {
     throw std::invalid_argument(message);
   }
   return QualifiedName{.schema = std::move(parts[0]), .table = std::move(parts[1])};
+}
+
+std::string ParseIdentifier(std::string_view text, std::string_view what) {
+  const PartReader reader(text, what);
+  if (text.empty()) reader.Fail("empty name");
+  std::size_t pos = 0;
+  std::string part = reader.Read(pos);
+  if (pos != text.size()) reader.FailUnexpected(pos);
+  return part;
 }
 
 std::string QuoteIdentifierIfNeeded(std::string_view part) {

@@ -15,6 +15,10 @@ namespace partitiond::config {
 // rejected rather than silently truncated.
 QualifiedName ParseQualifiedName(std::string_view text);
 
+// Parses one identifier (a schema name, ...) by the same rules; `what` names it in errors
+// ("invalid schema name 'x': ...").
+std::string ParseIdentifier(std::string_view text, std::string_view what);
+
 // `part` unchanged when it is a plain lower-case identifier ([a-z_][a-z0-9_$]*), otherwise
 // double-quoted with inner quotes doubled. Reserved words are not considered.
 std::string QuoteIdentifierIfNeeded(std::string_view part);

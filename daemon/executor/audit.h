@@ -15,7 +15,7 @@ struct AuditRecord {
   std::string database;   // the config label
   std::string table;      // parent, schema.table
   std::string partition;  // schema.table
-  planner::ActionKind action = planner::ActionKind::kCreate;
+  std::string action;     // planner::ToString(kind), or "restore"
   ActionResult result;
 };
 

@@ -6,7 +6,8 @@
 namespace partitiond::executor {
 namespace {
 
-// A drop passes through at most: mark, detach, (finalize,) drop, and a final state read.
+// A retention action passes through at most: mark + detach, finalize, then drop, archive or move,
+// each after a state read.
 constexpr int kMaxStepsPerAction = 6;
 constexpr std::chrono::milliseconds kBackoffCap{30'000};
 
@@ -25,6 +26,7 @@ std::string_view ToString(Outcome outcome) {
 }
 
 asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& table,
+                                              const config::TableConfig& policy,
                                               const planner::Action& action) {
   ActionResult result;
   const auto started = env_.SteadyNow();
@@ -35,15 +37,11 @@ asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& tabl
         std::chrono::duration_cast<std::chrono::milliseconds>(env_.SteadyNow() - started);
     return result;
   };
-  if (action.kind == planner::ActionKind::kArchive) {
-    result.error = "retention_action archive is not implemented in this build; partition kept";
-    co_return finish(Outcome::kSkipped);
-  }
   result.attempts = 1;
   for (int steps = 0; steps < kMaxStepsPerAction;) {
     std::optional<pg::Error> failure;
     try {
-      const bool done = co_await Step(table, action);
+      const bool done = co_await Step(table, policy, action, result);
       if (done) co_return finish(Outcome::kOk);
       ++steps;
       continue;
@@ -82,7 +80,8 @@ asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& tabl
 // Written with if-chains and awaited values held in locals: GCC 12 miscompiles co_await inside
 // switch statements and conditions.
 asio::awaitable<bool> Executor::Step(const catalog::TableSnapshot& table,
-                                     const planner::Action& action) {
+                                     const config::TableConfig& policy,
+                                     const planner::Action& action, ActionResult& result) {
   using planner::ActionKind;
   if (action.kind == ActionKind::kCreate) {
     co_await recipes_.CreateAndAttach(table, action);
@@ -97,46 +96,80 @@ asio::awaitable<bool> Executor::Step(const catalog::TableSnapshot& table,
     co_await recipes_.RepairFidelity(table, action);
     co_return true;
   }
-  if (action.kind == ActionKind::kDetach || action.kind == ActionKind::kDrop) {
-    const bool done = co_await StepDetach(table, action, action.kind == ActionKind::kDrop);
+  if (planner::IsRetention(action.kind)) {
+    const bool done = co_await StepRetention(table, policy, action, result);
     co_return done;
   }
   throw pg::Error("unexpected action kind", "XX000");
 }
 
-asio::awaitable<bool> Executor::StepDetach(const catalog::TableSnapshot& table,
-                                           const planner::Action& action, bool drop) {
+// Drop, archive and detach share the way out of the table: DETACH (CONCURRENTLY unless a default
+// partition forbids it), marked first when more steps follow, so that an interruption anywhere is
+// finished by the next pass. Each call performs one step from the partition's current state.
+asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& table,
+                                              const config::TableConfig& policy,
+                                              const planner::Action& action, ActionResult& result) {
+  using planner::ActionKind;
+  const bool drop = action.kind == ActionKind::kDrop;
+  const bool archive = action.kind == ActionKind::kArchive;
+  const bool move = action.kind == ActionKind::kDetach && !policy.archive_schema.empty();
+  const bool mark = drop || archive || move;
+  // Archive steps are audited one by one; the others are short enough to be one record.
+  auto step_started = env_.SteadyNow();
+  auto record = [&](const char* step) {
+    const auto now = env_.SteadyNow();
+    if (archive) {
+      result.steps.push_back(
+          {.step = step,
+           .outcome = Outcome::kOk,
+           .duration = std::chrono::duration_cast<std::chrono::milliseconds>(now - step_started)});
+    }
+    step_started = now;
+  };
   const PartitionState state = co_await recipes_.ReadState(action.schema, action.partition);
   if (state == PartitionState::kGone) co_return true;
   if (state == PartitionState::kAttached) {
     if (table.DefaultPartition() != nullptr) {
       // PostgreSQL refuses DETACH CONCURRENTLY when a default partition exists.
-      co_await recipes_.DetachInTransaction(table, action, drop);
-      co_return true;
+      using After = Recipes::AfterDetach;
+      const After after = drop ? After::kDrop : mark ? After::kMark : After::kKeep;
+      co_await recipes_.DetachInTransaction(table, action, after);
+      record("detach");
+      co_return drop || !mark;
     }
-    if (drop) co_await recipes_.MarkForDrop(table, action);
+    if (mark) {
+      co_await recipes_.MarkForRetention(table, action);
+      record("mark");
+    }
     co_await recipes_.DetachConcurrently(table, action);
-    co_return false;  // the next step drops it, or clears an older drop mark
+    record("detach");
+    co_return false;  // the next step finishes it (or clears an older mark)
   }
   if (state == PartitionState::kDetachPending) {
-    if (drop) co_await recipes_.MarkForDrop(table, action);
+    if (mark) co_await recipes_.MarkForRetention(table, action);
     co_await recipes_.FinalizeDetach(table, action);
+    record("finalize_detach");
     co_return false;
   }
-  if (state == PartitionState::kDetachedForDrop) {
-    // A detach keeps the table: an older, interrupted drop's mark must not outlive that decision.
+  if (state == PartitionState::kDetachedByRetention) {
     if (drop) {
       co_await recipes_.DropTable(action);
+    } else if (archive) {
+      co_await ArchiveAndDrop(conn_, maintenance_.lock_timeout, env_, table, policy, action,
+                              archive_, result.steps);
+    } else if (move) {
+      co_await recipes_.MoveToSchema(action, policy.archive_schema);
     } else {
-      co_await recipes_.ClearDropMark(action);
+      // A detach keeps the table: an older, interrupted action's mark must not outlive that.
+      co_await recipes_.ClearRetentionMark(action);
     }
     co_return true;
   }
-  if (!drop) co_return true;
-  // Someone else detached it; it was never marked by us, so it is not ours to delete.
+  if (!mark) co_return true;
+  // Someone else detached it; it was never marked by us, so it is not ours to delete or move.
   throw pg::Error(fmt::format("{}.{} is no longer a partition and was not detached by "
-                              "partitiond; refusing to drop it",
-                              action.schema, action.partition),
+                              "partitiond; refusing to {} it",
+                              action.schema, action.partition, planner::ToString(action.kind)),
                   "55000");
 }
 

@@ -8,52 +8,62 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "daemon/catalog/snapshot.h"
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
+#include "daemon/executor/archiver.h"
+#include "daemon/executor/outcome.h"
 #include "daemon/executor/recipes.h"
 #include "daemon/pg/connection.h"
 #include "daemon/planner/planner.h"
 
 namespace partitiond::executor {
 
-enum class Outcome { kOk, kFailed, kSkipped };
-std::string_view ToString(Outcome outcome);
-
 struct ActionResult {
   Outcome outcome = Outcome::kOk;
   int attempts = 0;       // statements tried that failed or completed the action, at least 1
   int lock_timeouts = 0;  // attempts lost to lock_timeout or deadlock
   std::chrono::milliseconds duration{0};
-  std::string sqlstate;  // of the last error, when failed
-  std::string error;     // why it failed or was skipped
+  std::string sqlstate;           // of the last error, when failed
+  std::string error;              // why it failed or was skipped
+  std::vector<StepRecord> steps;  // archive actions only: each step taken, in order
 };
 
 class Executor {
  public:
   // `stopping` (may be empty) is asked before each retry; true ends the action as failed.
+  // `archive` names the database for archive paths and may carry a fault-injection hook.
   Executor(pg::Connection& conn, const config::MaintenanceConfig& maintenance, Env& env,
-           std::function<bool()> stopping = {})
-      : recipes_(conn, maintenance.lock_timeout),
+           ArchiveSettings archive, std::function<bool()> stopping = {})
+      : conn_(conn),
+        recipes_(conn, maintenance.lock_timeout),
         maintenance_(maintenance),
         env_(env),
+        archive_(std::move(archive)),
         stopping_(std::move(stopping)) {}
 
+  // `policy` is the table's configuration (archive_dir, archive_schema).
   asio::awaitable<ActionResult> Apply(const catalog::TableSnapshot& table,
+                                      const config::TableConfig& policy,
                                       const planner::Action& action);
 
  private:
   // Performs the next database step of the action; returns true once the action is complete.
   // Drop and detach are multi-step and resumable: each step starts from the partition's
   // current state, so a retry (or the next pass) picks up where a failure left off.
-  asio::awaitable<bool> Step(const catalog::TableSnapshot& table, const planner::Action& action);
-  asio::awaitable<bool> StepDetach(const catalog::TableSnapshot& table,
-                                   const planner::Action& action, bool drop);
+  asio::awaitable<bool> Step(const catalog::TableSnapshot& table, const config::TableConfig& policy,
+                             const planner::Action& action, ActionResult& result);
+  asio::awaitable<bool> StepRetention(const catalog::TableSnapshot& table,
+                                      const config::TableConfig& policy,
+                                      const planner::Action& action, ActionResult& result);
 
+  pg::Connection& conn_;
   Recipes recipes_;
   const config::MaintenanceConfig& maintenance_;
   Env& env_;
+  ArchiveSettings archive_;
   std::function<bool()> stopping_;
 };
 

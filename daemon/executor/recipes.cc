@@ -30,31 +30,43 @@ constexpr const char* kExistingSecurityQuery =
 
 asio::awaitable<PartitionState> Recipes::ReadState(const std::string& schema,
                                                    const std::string& name) {
-  pg::Params params = {schema, name, catalog::kDetachedForDropComment};
+  pg::Params params = {schema, name, catalog::kRetentionMarkComment};
   const pg::Result r = co_await conn_.AsyncExec(kReadStateQuery, std::move(params));
   if (r.rows() == 0) co_return PartitionState::kGone;
   if (r.GetBool(0, 1)) co_return PartitionState::kDetachPending;
   if (r.GetBool(0, 0)) co_return PartitionState::kAttached;
-  co_return r.GetBool(0, 2) ? PartitionState::kDetachedForDrop : PartitionState::kStandalone;
+  co_return r.GetBool(0, 2) ? PartitionState::kDetachedByRetention : PartitionState::kStandalone;
 }
 
 asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& parent,
                                                const planner::Action& action) {
+  // Identity stays with the parent (as with PARTITION OF): a copied identity would give each
+  // partition its own sequence and duplicate keys on direct inserts.
+  const std::string tablespace =
+      parent.tablespace.empty() ? "" : " TABLESPACE " + conn_.QuoteIdentifier(parent.tablespace);
+  co_await RunInTransaction(
+      fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n", Child(action),
+                  Parent(parent), tablespace) +
+      AttachStatements(parent, action));
+}
+
+asio::awaitable<void> Recipes::AttachExisting(const catalog::TableSnapshot& parent,
+                                              const planner::Action& action) {
+  co_await RunInTransaction(AttachStatements(parent, action));
+}
+
+std::string Recipes::AttachStatements(const catalog::TableSnapshot& parent,
+                                      const planner::Action& action) {
   const std::string child = Child(action);
   const std::string key = conn_.QuoteIdentifier(parent.key_column);
   const std::string type(catalog::ToString(parent.key_type));
   const std::string from =
       conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.from, parent.key_type));
   const std::string to = conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.to, parent.key_type));
-  // Identity stays with the parent (as with PARTITION OF): a copied identity would give each
-  // partition its own sequence and duplicate keys on direct inserts.
-  const std::string tablespace =
-      parent.tablespace.empty() ? "" : " TABLESPACE " + conn_.QuoteIdentifier(parent.tablespace);
-  std::string body = fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n",
-                                 child, Parent(parent), tablespace);
-  body += fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner));
+  std::string body =
+      fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner));
   body += FidelityStatements(conn_, parent, child);
-  // With the CHECK in place ATTACH can prove the bound without scanning the new table.
+  // With the CHECK in place ATTACH can prove the bound without scanning the table under its lock.
   body += fmt::format(
       "ALTER TABLE {0} ADD CONSTRAINT partitiond_bound CHECK ({1} IS NOT NULL AND {1} >= {2}::{4} "
       "AND {1} < {3}::{4});\n",
@@ -62,18 +74,23 @@ asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& par
   body += fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({});\n",
                       Parent(parent), child, from, to);
   body += fmt::format("ALTER TABLE {} DROP CONSTRAINT partitiond_bound;", child);
-  co_await RunInTransaction(body);
+  return body;
 }
 
-asio::awaitable<void> Recipes::MarkForDrop(const catalog::TableSnapshot& parent,
-                                           const planner::Action& action) {
-  const std::string comment = fmt::format("{} of {} upper {}", catalog::kDetachedForDropComment,
-                                          parent.oid, action.to.count());
-  co_await RunInTransaction(
-      fmt::format("COMMENT ON TABLE {} IS {};", Child(action), conn_.QuoteLiteral(comment)));
+std::string Recipes::MarkStatement(const catalog::TableSnapshot& parent,
+                                   const planner::Action& action) {
+  const std::string comment =
+      fmt::format("{} of {} lower {} upper {}", catalog::kRetentionMarkComment, parent.oid,
+                  action.from.count(), action.to.count());
+  return fmt::format("COMMENT ON TABLE {} IS {};", Child(action), conn_.QuoteLiteral(comment));
 }
 
-asio::awaitable<void> Recipes::ClearDropMark(const planner::Action& action) {
+asio::awaitable<void> Recipes::MarkForRetention(const catalog::TableSnapshot& parent,
+                                                const planner::Action& action) {
+  co_await RunInTransaction(MarkStatement(parent, action));
+}
+
+asio::awaitable<void> Recipes::ClearRetentionMark(const planner::Action& action) {
   co_await RunInTransaction(fmt::format("COMMENT ON TABLE {} IS NULL;", Child(action)));
 }
 
@@ -90,11 +107,20 @@ asio::awaitable<void> Recipes::FinalizeDetach(const catalog::TableSnapshot& pare
 }
 
 asio::awaitable<void> Recipes::DetachInTransaction(const catalog::TableSnapshot& parent,
-                                                   const planner::Action& action, bool then_drop) {
+                                                   const planner::Action& action,
+                                                   AfterDetach after) {
   std::string body =
       fmt::format("ALTER TABLE {} DETACH PARTITION {};", Parent(parent), Child(action));
-  if (then_drop) body += fmt::format("\nDROP TABLE {};", Child(action));
+  if (after == AfterDetach::kDrop) body += fmt::format("\nDROP TABLE {};", Child(action));
+  if (after == AfterDetach::kMark) body += "\n" + MarkStatement(parent, action);
   co_await RunInTransaction(body);
+}
+
+asio::awaitable<void> Recipes::MoveToSchema(const planner::Action& action,
+                                            const std::string& schema) {
+  co_await RunInTransaction(
+      fmt::format("ALTER TABLE {} SET SCHEMA {};\nCOMMENT ON TABLE {} IS NULL;", Child(action),
+                  conn_.QuoteIdentifier(schema), conn_.QuoteQualified(schema, action.partition)));
 }
 
 asio::awaitable<void> Recipes::DropTable(const planner::Action& action) {

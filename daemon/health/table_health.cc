@@ -34,7 +34,8 @@ std::vector<Range> RangesAfterPass(const maintenance::TableReport& report) {
     }
   }
   for (const auto& p : report.snapshot.partitions) {
-    if (p.is_default || p.detached_for_drop || removed.contains(p.schema + "." + p.name)) continue;
+    if (p.is_default || p.detached_by_retention || removed.contains(p.schema + "." + p.name))
+      continue;
     const std::string name = p.schema + "." + p.name;
     ranges.push_back({p.from, p.to, p.row_security, p.security_drift && !repaired.contains(name)});
   }

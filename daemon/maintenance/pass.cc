@@ -81,7 +81,7 @@ asio::awaitable<void> Audit(pg::Connection& conn, const std::string& database,
                                        .database = database,
                                        .table = table.snapshot.configured.ToString(),
                                        .partition = action.schema + "." + action.partition,
-                                       .action = action.kind,
+                                       .action = std::string(planner::ToString(action.kind)),
                                        .result = table.results.back()};
     co_await executor::WriteAudit(conn, record);
   } catch (const pg::Error& e) {
@@ -100,7 +100,7 @@ asio::awaitable<bool> ApplyTable(pg::Connection& conn, executor::Executor& execu
       if (!may) co_return false;
     }
     const auto started = env.Now();
-    table.results.push_back(co_await executor.Apply(table.snapshot, action));
+    table.results.push_back(co_await executor.Apply(table.snapshot, *table.policy, action));
     LogResult(database, table, action, table.results.back());
     if (audit) co_await Audit(conn, database, table, action, started);
   }
@@ -193,7 +193,9 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   if (!any_action) co_return report;
   const bool audit =
       co_await PrepareStateSchema(conn, database.name, snapshot.state_schema_present);
-  executor::Executor executor(conn, maintenance, env, options.stopping);
+  executor::ArchiveSettings archive{.database = database.name,
+                                    .before_verify = options.before_archive_verify};
+  executor::Executor executor(conn, maintenance, env, std::move(archive), options.stopping);
   for (auto& table : report.tables) {
     const bool go_on =
         co_await ApplyTable(conn, executor, database.name, audit, env, options, table);

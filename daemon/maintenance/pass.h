@@ -51,6 +51,8 @@ struct PassOptions {
   // True once a shutdown was requested: an action retrying on lock timeouts gives up at its next
   // retry instead of trying again. Empty: never.
   std::function<bool()> stopping;
+  // Fault injection for tests (executor::ArchiveSettings::before_verify). Empty in production.
+  std::function<void(const std::string&)> before_archive_verify;
 };
 
 // The session every maintenance connection uses: statement_timeout and the lock_timeout backstop.

@@ -85,6 +85,13 @@ long long Result::GetInt(int row, int column) const {
   return value;
 }
 
+long long Result::CommandRows() const {
+  const std::string_view text = PQcmdTuples(result_.get());
+  long long rows = 0;
+  std::from_chars(text.data(), text.data() + text.size(), rows);
+  return rows;
+}
+
 double Result::GetDouble(int row, int column) const {
   return std::strtod(std::string(Get(row, column)).c_str(), nullptr);
 }
@@ -166,41 +173,69 @@ asio::awaitable<bool> Connection::WaitSocket(
 }
 
 asio::awaitable<Result> Connection::AsyncExec(std::string sql, Params params) {
-  PGconn* conn = conn_.get();
-  const auto values = ParamPointers(params);
-  const int sent = params.empty()
-                       ? PQsendQuery(conn, sql.c_str())
-                       : PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()),
-                                           nullptr, values.data(), nullptr, nullptr, 0);
-  if (!sent) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
-  for (int flushed; (flushed = PQflush(conn)) != 0;) {
-    if (flushed < 0) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
-    co_await WaitSocket(/*for_write=*/true);
-  }
-  PGresult* last = nullptr;
-  PGresult* first_error = nullptr;
-  for (;;) {
-    if (!PQconsumeInput(conn)) {
-      PQclear(last);
-      PQclear(first_error);
+  if (params.empty()) {
+    co_await Send(sql);
+  } else {
+    PGconn* conn = conn_.get();
+    const auto values = ParamPointers(params);
+    if (!PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0)) {
       throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
     }
-    bool finished = false;
-    while (!PQisBusy(conn)) {
-      PGresult* result = PQgetResult(conn);
-      if (result == nullptr) {
-        finished = true;
-        break;
-      }
-      if (Failed(result) && first_error == nullptr) {
-        first_error = result;
-      } else {
-        PQclear(last);
-        last = result;
-      }
-    }
-    if (finished) break;
+    co_await FlushOutgoing();
+  }
+  co_return co_await CollectResults(sql);
+}
+
+asio::awaitable<void> Connection::Send(const std::string& sql) {
+  if (!PQsendQuery(conn_.get(), sql.c_str())) {
+    throw Error(TrimmedMessage(PQerrorMessage(conn_.get())), "");
+  }
+  co_await FlushOutgoing();
+}
+
+Error Connection::LibpqError() const {
+  return Error(TrimmedMessage(PQerrorMessage(conn_.get())), "");
+}
+
+asio::awaitable<void> Connection::FlushOutgoing() {
+  for (int flushed; (flushed = PQflush(conn_.get())) != 0;) {
+    if (flushed < 0) throw Error(TrimmedMessage(PQerrorMessage(conn_.get())), "");
+    co_await WaitSocket(/*for_write=*/true);
+  }
+}
+
+asio::awaitable<PGresult*> Connection::NextResult() {
+  PGconn* conn = conn_.get();
+  for (;;) {
+    if (!PQconsumeInput(conn)) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
+    if (!PQisBusy(conn)) co_return PQgetResult(conn);
     co_await WaitSocket(/*for_write=*/false);
+  }
+}
+
+asio::awaitable<Result> Connection::CollectResults(const std::string& sql, PGresult* first) {
+  PGresult* last = nullptr;
+  PGresult* first_error = nullptr;
+  auto keep = [&](PGresult* result) {
+    if (Failed(result) && first_error == nullptr) {
+      first_error = result;
+    } else {
+      PQclear(last);
+      last = result;
+    }
+  };
+  if (first != nullptr) keep(first);
+  try {
+    for (;;) {
+      PGresult* result = co_await NextResult();
+      if (result == nullptr) break;
+      keep(result);
+    }
+  } catch (const Error&) {
+    PQclear(last);
+    PQclear(first_error);
+    throw;
   }
   co_return Check(last, first_error, sql);
 }

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ class Result {
   bool GetBool(int row, int column) const { return Get(row, column) == "t"; }
   long long GetInt(int row, int column) const;
   double GetDouble(int row, int column) const;
+  // Rows affected, as in the command tag ("COPY 42" -> 42); 0 when the command reports none.
+  long long CommandRows() const;
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
@@ -66,6 +69,18 @@ class Connection {
   asio::awaitable<Result> AsyncExec(std::string sql, Params params = {});
   Result Exec(const std::string& sql, const Params& params = {});
 
+  // COPY ... TO STDOUT, streamed: each chunk of data (one or more whole rows) goes to `sink` as
+  // it arrives, so memory stays constant whatever the size; the socket is read only as fast as
+  // `sink` consumes. Returns the row count the server reports. If `sink` throws, the COPY is
+  // cancelled, its end is awaited (the transaction, if any, is then aborted) and the sink's
+  // exception is rethrown. Yields to the loop every few MiB so other coroutines keep running.
+  asio::awaitable<long long> AsyncCopyOut(std::string sql,
+                                          std::function<void(std::string_view)> sink);
+  // COPY ... FROM STDIN, streamed: `source` fills its argument with the next chunk and returns
+  // false at the end. If `source` throws, the COPY is ended with an error (nothing is loaded)
+  // and the exception is rethrown. Returns the row count the server reports.
+  asio::awaitable<long long> AsyncCopyIn(std::string sql, std::function<bool(std::string&)> source);
+
   // Asks the server to cancel the statement in flight; it then fails with SQLSTATE 57014.
   // Safe to call from another coroutine on the loop while AsyncExec is waiting; never blocks (the
   // request is sent from a detached thread).
@@ -82,6 +97,18 @@ class Connection {
  private:
   explicit Connection(PGconn* conn) : conn_(conn, &PQfinish) {}
   static std::string SetupSql(const SessionOptions& options);
+  // Sends `sql` (no parameters) and flushes it to the server.
+  asio::awaitable<void> Send(const std::string& sql);
+  // The connection's current libpq error message as an Error without SQLSTATE (a broken
+  // connection).
+  Error LibpqError() const;
+  // Flushes what libpq has queued for the server, waiting for the socket as needed.
+  asio::awaitable<void> FlushOutgoing();
+  // Waits until libpq has the next result; returns it (owned by the caller) or null when the
+  // query is complete.
+  asio::awaitable<PGresult*> NextResult();
+  // Reads results until the query is complete; the last one, or the first error, thrown.
+  asio::awaitable<Result> CollectResults(const std::string& sql, PGresult* first = nullptr);
   // Turns a finished query's results into a Result or a thrown pg::Error.
   Result Check(PGresult* last, PGresult* first_error, const std::string& sql);
   // Waits until the socket is readable (or writable); false if `deadline` passed first.

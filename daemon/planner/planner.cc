@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "daemon/planner/calendar.h"
 
 namespace partitiond::planner {
@@ -80,7 +82,7 @@ struct Piece {
 std::vector<const Partition*> NonDefault(const catalog::TableSnapshot& table) {
   std::vector<const Partition*> parts;
   for (const Partition& p : table.partitions) {
-    if (!p.is_default && !p.detached_for_drop) parts.push_back(&p);
+    if (!p.is_default && !p.detached_by_retention) parts.push_back(&p);
   }
   std::stable_sort(parts.begin(), parts.end(),
                    [](const Partition* a, const Partition* b) { return Lower(*a) < Lower(*b); });
@@ -252,42 +254,41 @@ void AppendRetention(const Pass& pass, TablePlan& plan) {
   const std::string cutoff_text = catalog::FormatKeyLiteral(*pass.cutoff, cutoff_type) +
                                   " (now - " + pass.policy.retention->ToString() + ")";
   for (const Partition* p : pass.parts) {
-    // MAXVALUE partitions never qualify. An expired pending one is handed to the drop or detach
-    // itself, which finalizes first (archive never works on a half-detached partition).
+    // MAXVALUE partitions never qualify. An expired pending one is handed to the retention
+    // action itself, which finalizes first.
     if (!Expired(pass, *p)) continue;
-    if (p->detach_pending && pass.policy.retention_action == config::RetentionAction::kArchive) {
-      continue;
-    }
     plan.actions.push_back({RetentionKind(pass.policy.retention_action), p->schema, p->name,
                             Lower(*p), *p->to,
                             "upper bound " + pass.Format(*p->to) + " <= cutoff " + cutoff_text});
   }
 }
 
-// Our own retention drop detached these and was interrupted before the DROP. The drop is finished
-// only if today's policy still drops and the recorded upper bound is still expired; otherwise the
-// table is left alone with a warning, since the operator may have changed their mind.
-void AppendOrphanDrops(const Pass& pass, TablePlan& plan) {
+// Our own retention action detached these and was interrupted before finishing (the drop, the
+// archive, or the move to the archive schema). It is finished by today's policy only if the
+// recorded upper bound is still expired; otherwise the table is left alone with a warning, since
+// the operator may have changed their mind.
+void AppendOrphans(const Pass& pass, TablePlan& plan) {
   for (const Partition& p : pass.table.partitions) {
-    if (!p.detached_for_drop) continue;
-    if (pass.policy.retention_action == config::RetentionAction::kDrop && Expired(pass, p)) {
-      plan.actions.push_back({ActionKind::kDrop, p.schema, p.name, KeyValue::min(), *p.to,
-                              "detached by an interrupted retention drop; finishing the drop"});
+    if (!p.detached_by_retention) continue;
+    if (Expired(pass, p)) {
+      const ActionKind kind = RetentionKind(pass.policy.retention_action);
+      plan.actions.push_back(
+          {kind, p.schema, p.name, Lower(p), *p.to,
+           fmt::format("detached by an interrupted retention action; finishing the {}",
+                       ToString(kind))});
     } else {
       plan.warnings.push_back(p.schema + "." + p.name +
-                              " was detached by an interrupted retention drop, but the policy no "
-                              "longer drops it; kept (clear the mark with COMMENT ON TABLE ... IS "
-                              "NULL)");
+                              " was detached by an interrupted retention action, but the policy "
+                              "no longer expires it; kept (clear the mark with COMMENT ON TABLE "
+                              "... IS NULL)");
     }
   }
 }
 
 void AppendFinalize(const Pass& pass, TablePlan& plan) {
   for (const Partition& p : pass.table.partitions) {
-    if (!p.detach_pending || p.detached_for_drop) continue;
-    if (Expired(pass, p) && pass.policy.retention_action != config::RetentionAction::kArchive) {
-      continue;  // the retention action finalizes it on its way
-    }
+    if (!p.detach_pending || p.detached_by_retention) continue;
+    if (Expired(pass, p)) continue;  // the retention action finalizes it on its way
     plan.actions.push_back({ActionKind::kFinalizeDetach, p.schema, p.name, Lower(p), Upper(p),
                             "DETACH PARTITION ... CONCURRENTLY did not finish"});
   }
@@ -297,7 +298,7 @@ void AppendFinalize(const Pass& pass, TablePlan& plan) {
 void AppendFidelityRepairs(const Pass& pass, TablePlan& plan) {
   for (const Partition& partition : pass.table.partitions) {
     const Partition* p = &partition;
-    if (!p->security_drift || p->detach_pending || p->detached_for_drop || Expired(pass, *p)) {
+    if (!p->security_drift || p->detach_pending || p->detached_by_retention || Expired(pass, *p)) {
       continue;
     }
     const std::string what = "RLS flags, grants or policies differ from the parent's";
@@ -341,7 +342,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
 
   AppendFinalize(pass, plan);
   AppendCreates(pass, plan);
-  AppendOrphanDrops(pass, plan);
+  AppendOrphans(pass, plan);
   AppendFidelityRepairs(pass, plan);
   AppendRetention(pass, plan);
   return plan;

@@ -246,9 +246,10 @@ TEST(ParseConfigTest, RejectsUnknownTopLevelKey) {
 }
 
 TEST(ParseConfigTest, RejectsUnknownTableKey) {
-  EXPECT_EQ(ErrorOf(TableYaml("        retension: 1 month\n")),
-            "test.yaml:7:9: unknown key \"retension\" in a table; allowed keys: name, interval, "
-            "premake, retention, retention_action, archive_dir, timezone, fidelity");
+  EXPECT_EQ(
+      ErrorOf(TableYaml("        retension: 1 month\n")),
+      "test.yaml:7:9: unknown key \"retension\" in a table; allowed keys: name, interval, "
+      "premake, retention, retention_action, archive_dir, archive_schema, timezone, fidelity");
 }
 
 TEST(ParseConfigTest, RejectsUnknownDatabaseKey) {
@@ -462,6 +463,29 @@ TEST(ParseConfigTest, RejectsArchiveDirWithDefaultAction) {
 TEST(ParseConfigTest, RejectsRelativeArchiveDir) {
   EXPECT_EQ(ErrorOf(TableYaml("        retention_action: archive\n        archive_dir: archive\n")),
             "test.yaml:8:22: archive_dir: must be an absolute path, got \"archive\"");
+}
+
+TEST(ParseConfigTest, ReadsArchiveSchemaForDetach) {
+  const Config config =
+      ParseConfig(TableYaml("        retention_action: detach\n        archive_schema: Archive\n"),
+                  "test.yaml");
+  EXPECT_EQ(config.databases[0].tables[0].archive_schema, "archive");
+  const Config quoted = ParseConfig(
+      TableYaml("        retention_action: detach\n        archive_schema: '\"Old Data\"'\n"),
+      "test.yaml");
+  EXPECT_EQ(quoted.databases[0].tables[0].archive_schema, "Old Data");
+  EXPECT_EQ(ParseConfig(TableYaml(""), "test.yaml").databases[0].tables[0].archive_schema, "");
+}
+
+TEST(ParseConfigTest, RejectsArchiveSchemaWithAnotherAction) {
+  EXPECT_EQ(ErrorOf(TableYaml("        archive_schema: old\n")),
+            "test.yaml:7:9: archive_schema is only used with retention_action: detach");
+}
+
+TEST(ParseConfigTest, RejectsInvalidArchiveSchema) {
+  EXPECT_EQ(ErrorOf(TableYaml("        retention_action: detach\n        archive_schema: a.b\n")),
+            "test.yaml:8:25: archive_schema: invalid schema name 'a.b': unexpected character '.' "
+            "at position 2");
 }
 
 TEST(ParseConfigTest, RejectsUnknownRetentionAction) {

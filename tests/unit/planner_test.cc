@@ -393,7 +393,7 @@ Partition Orphan(const char* name, const char* recorded_upper) {
   Partition orphan;
   orphan.schema = "app";
   orphan.name = name;
-  orphan.detached_for_drop = true;
+  orphan.detached_by_retention = true;
   orphan.to = *catalog::ParseKeyLiteral(recorded_upper, catalog::KeyType::kTimestamptz);
   return orphan;
 }
@@ -410,19 +410,50 @@ TEST(PlanTableTest, OrphanOfInterruptedDropIsDroppedAndCoversNothing) {
                   "drop events_p20230101 [-infinity, 2023-02-01 00:00:00+00)"));
 }
 
-TEST(PlanTableTest, OrphanIsKeptWhenThePolicyNoLongerDropsIt) {
-  const TableSnapshot table = Table({Orphan("events_p20230101", "2023-02-01 00:00:00+00")});
-  config::TableConfig detach =
+TEST(PlanTableTest, OrphanIsFinishedByTodaysRetentionAction) {
+  Partition orphan = Orphan("events_p20230101", "2023-02-01 00:00:00+00");
+  orphan.from = *catalog::ParseKeyLiteral("2023-01-01 00:00:00+00", catalog::KeyType::kTimestamptz);
+  const TableSnapshot table = Table({orphan});
+  config::TableConfig policy =
       Policy(kMonthly, 1, "UTC", CalendarInterval{6, CalendarUnit::kMonth});
-  detach.retention_action = config::RetentionAction::kDetach;
+  for (const auto action : {config::RetentionAction::kArchive, config::RetentionAction::kDetach}) {
+    policy.retention_action = action;
+    const TablePlan plan = PlanTable(table, policy, Now(2024, 3, 10));
+    ASSERT_EQ(plan.actions.size(), 3u);
+    EXPECT_EQ(plan.actions[2].kind, action == config::RetentionAction::kArchive
+                                        ? ActionKind::kArchive
+                                        : ActionKind::kDetach);
+    // The recorded lower bound comes along: an archive's manifest needs the whole range.
+    EXPECT_EQ(plan.actions[2].from, *orphan.from);
+    EXPECT_EQ(plan.actions[2].to, *orphan.to);
+    EXPECT_THAT(plan.actions[2].reason, HasSubstr("interrupted retention action"));
+  }
+}
+
+TEST(PlanTableTest, OrphanIsKeptWhenThePolicyNoLongerExpiresIt) {
+  const TableSnapshot table = Table({Orphan("events_p20230101", "2023-02-01 00:00:00+00")});
   config::TableConfig longer = Policy(kMonthly, 1, "UTC", CalendarInterval{5, CalendarUnit::kYear});
   config::TableConfig forever = Policy(kMonthly, 1);
-  for (const auto& policy : {detach, longer, forever}) {
+  for (const auto& policy : {longer, forever}) {
     const TablePlan plan = PlanTable(table, policy, Now(2024, 3, 10));
     EXPECT_THAT(Names(plan), ElementsAre("events_p20240301", "events_p20240401"));
     ASSERT_EQ(plan.warnings.size(), 1u);
-    EXPECT_THAT(plan.warnings[0], HasSubstr("policy no longer drops it"));
+    EXPECT_THAT(plan.warnings[0], HasSubstr("policy no longer expires it"));
   }
+}
+
+TEST(PlanTableTest, ExpiredDetachPendingIsHandedToTheArchiveAction) {
+  Partition pending = Part("events_p20230101", "2023-01-01 00:00:00+00", "2023-02-01 00:00:00+00");
+  pending.detach_pending = true;
+  const TableSnapshot table = Table(
+      {pending, Part("events_p20240301", "2024-03-01 00:00:00+00", "2024-04-01 00:00:00+00")});
+  config::TableConfig policy =
+      Policy(kMonthly, 0, "UTC", CalendarInterval{6, CalendarUnit::kMonth});
+  policy.retention_action = config::RetentionAction::kArchive;
+  policy.archive_dir = "/srv/archive";
+  EXPECT_THAT(Describe(PlanTable(table, policy, Now(2024, 3, 10))),
+              ElementsAre("archive events_p20230101 [2023-01-01 00:00:00+00, "
+                          "2023-02-01 00:00:00+00)"));
 }
 
 TEST(PlanTableTest, GapPiecesOlderThanCutoffAreNotCreated) {

@@ -1,0 +1,58 @@
+// Writes one archive file: bytes given to Write() are zstd-compressed into "<path>.partial"
+// (created exclusively, mode 0600) while a SHA-256 of the compressed bytes is kept. Commit() ends
+// the zstd frame, fsyncs the file, renames it to <path> (never replacing an existing file) and
+// fsyncs the directory. Until Commit() succeeds, destruction removes the partial file, so a
+// failed archive leaves nothing behind (a killed process leaves the .partial, which
+// RemoveStalePartials in layout.h cleans). Errors throw pg::Error (58030, naming the file).
+// Not copyable; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "daemon/archive/files.h"
+#include "daemon/archive/sha256.h"
+
+typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+
+namespace partitiond::archive {
+
+inline constexpr int kCompressionLevel = 3;
+inline constexpr const char* kPartialSuffix = ".partial";
+
+struct WrittenArchive {
+  std::uint64_t raw_bytes = 0;         // what was given to Write()
+  std::uint64_t compressed_bytes = 0;  // the file's size
+  std::string sha256;                  // of the file
+};
+
+class ArchiveWriter {
+ public:
+  explicit ArchiveWriter(std::string path);
+  ~ArchiveWriter();
+  ArchiveWriter(const ArchiveWriter&) = delete;
+  ArchiveWriter& operator=(const ArchiveWriter&) = delete;
+
+  void Write(std::string_view data);
+  WrittenArchive Commit();
+
+  const std::string& partial_path() const { return partial_path_; }
+
+ private:
+  // Compresses `input` with `directive` (continue or end) and writes what zstd produces; returns
+  // zstd's "bytes still to flush" (0 once an end directive is complete).
+  std::size_t Compress(std::string_view input, int directive);
+
+  std::string path_;
+  std::string partial_path_;
+  FileDescriptor file_;
+  std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> context_;
+  std::string output_;  // zstd's recommended output buffer
+  Sha256 sha256_;
+  WrittenArchive written_;
+  bool committed_ = false;
+};
+
+}  // namespace partitiond::archive
