@@ -22,6 +22,8 @@ ArchiveWriter::ArchiveWriter(std::string path)
   // rows from the server, as in a `psql | zstd` pipeline. Without multithreading support in the
   // library this fails and compression simply stays on the calling thread.
   ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_nbWorkers, 1);
+  // Small jobs bound the buffers the worker holds (its default at level 3 is several MiB each).
+  ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_jobSize, 1 << 20);
 }
 
 ArchiveWriter::~ArchiveWriter() {

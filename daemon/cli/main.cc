@@ -1,4 +1,5 @@
 // partitiond entry point: parse the command line and hand over to the command.
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,9 @@
 
 int main(int argc, char** argv) {
   namespace cli = partitiond::cli;
+  // A file-size limit (ulimit -f) must fail a write with EFBIG, reported like a full disk, not
+  // kill the process in the middle of an archive.
+  std::signal(SIGXFSZ, SIG_IGN);
   partitiond::ConfigureLogging("info", false);
   cli::Args args;
   try {

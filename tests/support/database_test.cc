@@ -61,12 +61,12 @@ std::string DatabaseTest::WriteConfig(const std::string& tables_yaml,
   return WriteFile("partitiond.yaml", text);
 }
 
-CliResult DatabaseTest::RunCli(const std::string& args) {
+CliResult DatabaseTest::RunCli(const std::string& args, const std::string& wrapper) {
   const std::string out = tmp_dir_ + "/cli.out";
   const std::string err = tmp_dir_ + "/cli.err";
   CliResult result;
-  result.exit_code = RunShell(
-      fmt::format("{} {} >{} 2>{}", PARTITIOND_BINARY, args, ShellQuote(out), ShellQuote(err)));
+  result.exit_code = RunShell(fmt::format("{} {} {} >{} 2>{}", wrapper, PARTITIOND_BINARY, args,
+                                          ShellQuote(out), ShellQuote(err)));
   result.out = ReadFile(out);
   result.err = ReadFile(err);
   return result;

@@ -34,8 +34,9 @@ class DatabaseTest : public ::testing::Test {
   void CreateMonthlyEvents();
   // Writes arbitrary text to a file in the test's temporary directory; returns its path.
   std::string WriteFile(const std::string& name, const std::string& text);
-  // Runs the partitiond binary with `args` (shell words, already quoted where needed).
-  CliResult RunCli(const std::string& args);
+  // Runs the partitiond binary with `args` (shell words, already quoted where needed), after
+  // `wrapper` when given (e.g. "prlimit --fsize=65536 --").
+  CliResult RunCli(const std::string& args, const std::string& wrapper = "");
 
   // "name [from, to)" per partition of `parent` (schema.table as SQL), ordered by name; the
   // default partition as "name DEFAULT".
