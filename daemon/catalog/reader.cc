@@ -10,17 +10,23 @@
 namespace partitiond::catalog {
 namespace {
 
-// One row per (configured table, partition); a configured table with no partitions, or that does
-// not exist, still yields one row with NULL partition columns. A table detached by an interrupted
-// retention drop is no longer in pg_inherits, so it is found through the comment the executor left
-// on it, which names the parent's OID.
+// One row per configured table (partition columns NULL), even for a table that does not exist,
+// then one row per partition (parent columns NULL but the table's position). A table detached by
+// an interrupted retention drop is no longer in pg_inherits, so it is found through the comment
+// the executor left on it, which names the parent's OID.
+//
+// Cost (a pass with nothing to do is this query): no sort, and nothing computed per partition but
+// its pg_class row, its bound and its index sizes. Security drift is compared here rather than
+// fingerprinted per relation: owner and RLS flags as columns, grants and policies only for the
+// relations that have any.
 constexpr const char* kSnapshotQuery = R"sql(
 WITH wanted AS (
   SELECT w.nspname, w.relname, w.ord
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(nspname, relname, ord)
 ),
 parents AS (
-  SELECT w.ord, c.oid, c.relkind, c.relrowsecurity, pg_get_userbyid(c.relowner) AS owner,
+  SELECT w.ord, c.oid, c.relkind, c.relowner, c.relacl, c.relrowsecurity, c.relforcerowsecurity,
+         pg_get_userbyid(c.relowner) AS owner,
          (SELECT spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace) AS tablespace,
          pt.partstrat, pt.partnatts, a.attname, a.atttypid,
          -- What a new partition must carry over from its parent (GUIDE §1, fidelity).
@@ -65,43 +71,71 @@ children AS (
           AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)) m
   WHERE m.parent <= 4294967295
 ),
--- The security a partition must share with its parent, as text comparable across relations:
--- owner, RLS flags, grants other than the owner's (sorted) and policies (sorted, roles sorted,
--- NULL expressions kept apart from absent ones). Deparsing a policy opens its table (ACCESS SHARE).
-security AS (
-  SELECT r.oid, json_build_array(pg_get_userbyid(r.relowner), r.relrowsecurity,
-    r.relforcerowsecurity,
-    (SELECT json_agg(json_build_array(g.privilege_type, g.grantee, g.is_grantable)
-                     ORDER BY g.privilege_type, g.grantee, g.is_grantable)
-     FROM aclexplode(r.relacl) g WHERE g.grantee <> r.relowner),
-    (SELECT json_agg(json_build_array(p.polname, p.polpermissive, p.polcmd,
-                                      (SELECT array_agg(x ORDER BY x) FROM unnest(p.polroles) x),
-                                      pg_get_expr(p.polqual, p.polrelid),
-                                      pg_get_expr(p.polwithcheck, p.polrelid)) ORDER BY p.polname)
-     FROM pg_policy p WHERE p.polrelid = r.oid))::text AS fingerprint
-  FROM pg_class r
-  WHERE r.oid IN (SELECT oid FROM parents UNION ALL SELECT child FROM children)
+-- Every partition with what the pass needs of it. Sizes come from pg_class statistics; bounds are
+-- deparsed without opening the partition.
+partitions AS (
+  SELECT ch.parent, ch.pending, ch.orphan_lower, ch.orphan_upper, cc.oid, cc.relowner, cc.relacl,
+         cc.relrowsecurity, cc.relforcerowsecurity, cn.nspname, cc.relname,
+         pg_get_expr(cc.relpartbound, 0) AS bound,
+         (cc.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
+           * (SELECT current_setting('block_size')::bigint) AS bytes,
+         greatest(cc.reltuples, 0) AS rows
+  FROM children ch
+  JOIN pg_class cc ON cc.oid = ch.child
+  JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+  LEFT JOIN pg_class t ON t.oid = cc.reltoastrelid
+  LEFT JOIN (SELECT x.indrelid, sum(ic.relpages) AS pages
+             FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+             WHERE x.indrelid IN (SELECT child FROM children)
+             GROUP BY x.indrelid) ix ON ix.indrelid = cc.oid
+),
+-- What a partition must share with its parent besides the owner and the RLS flags: grants other
+-- than the owner's as a set (the same privilege granted again by another grantor adds nothing that
+-- a repair could take away), and policies (sorted, roles sorted, NULL expressions kept apart from
+-- absent ones). Only relations that have an ACL or policies yield a row, so tables without
+-- either cost nothing here. Deparsing a policy opens its table (ACCESS SHARE).
+grants AS (
+  SELECT e.oid, array_agg(DISTINCT e.item ORDER BY e.item) AS grants
+  FROM (SELECT r.oid, format('%s %s %s', g.privilege_type, g.grantee, g.is_grantable) AS item
+        FROM (SELECT oid, relowner, relacl FROM parents
+              UNION ALL SELECT oid, relowner, relacl FROM partitions) r
+        CROSS JOIN LATERAL aclexplode(r.relacl) g
+        WHERE r.relacl IS NOT NULL AND g.grantee <> r.relowner) e
+  GROUP BY e.oid
+),
+policies AS (
+  SELECT p.polrelid AS oid,
+         json_agg(json_build_array(p.polname, p.polpermissive, p.polcmd,
+                                   (SELECT array_agg(x ORDER BY x) FROM unnest(p.polroles) x),
+                                   pg_get_expr(p.polqual, p.polrelid),
+                                   pg_get_expr(p.polwithcheck, p.polrelid))
+                  ORDER BY p.polname)::text AS policies
+  FROM pg_policy p
+  WHERE p.polrelid IN (SELECT oid FROM parents UNION ALL SELECT oid FROM partitions)
+  GROUP BY p.polrelid
 )
+-- One row per configured table (partition columns NULL), then one per partition (parent columns
+-- NULL but for the table's position).
 SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
        p.attname, format_type(p.atttypid, NULL), p.owner, p.relrowsecurity,
-       cn.nspname, cc.relname, pg_get_expr(cc.relpartbound, 0), ch.pending, ch.orphan_upper,
-       (cc.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
-         * current_setting('block_size')::bigint,
-       greatest(cc.reltuples, 0), cc.relrowsecurity,
+       NULL, NULL, NULL, NULL::bool, NULL, NULL::bigint, NULL::real, NULL::bool,
        pg_is_in_recovery(), to_regclass('partitiond.audit') IS NOT NULL,
-       extract(epoch FROM now())::bigint, p.tablespace,
-       CASE WHEN row_number() OVER (PARTITION BY p.ord) = 1 THEN p.fidelity END,
-       ps.fingerprint IS DISTINCT FROM cs.fingerprint, ch.orphan_lower
+       extract(epoch FROM now())::bigint, p.tablespace, p.fidelity, NULL::bool, NULL
 FROM parents p
-LEFT JOIN children ch ON ch.parent = p.oid
-LEFT JOIN pg_class cc ON cc.oid = ch.child
-LEFT JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-LEFT JOIN pg_class t ON t.oid = cc.reltoastrelid
-LEFT JOIN security ps ON ps.oid = p.oid
-LEFT JOIN security cs ON cs.oid = cc.oid
-LEFT JOIN LATERAL (SELECT sum(ic.relpages) AS pages FROM pg_index x
-                   JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = cc.oid) ix ON true
-ORDER BY p.ord
+UNION ALL
+SELECT p.ord, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       c.nspname, c.relname, c.bound, c.pending, c.orphan_upper, c.bytes, c.rows, c.relrowsecurity,
+       NULL, NULL, NULL, NULL, NULL,
+       c.relowner <> p.relowner OR c.relrowsecurity <> p.relrowsecurity
+         OR c.relforcerowsecurity <> p.relforcerowsecurity
+         OR cg.grants IS DISTINCT FROM pg.grants OR cpol.policies IS DISTINCT FROM ppol.policies,
+       c.orphan_lower
+FROM partitions c
+JOIN parents p ON p.oid = c.parent
+LEFT JOIN grants pg ON pg.oid = p.oid
+LEFT JOIN grants cg ON cg.oid = c.oid
+LEFT JOIN policies ppol ON ppol.oid = p.oid
+LEFT JOIN policies cpol ON cpol.oid = c.oid
 )sql";
 
 enum Column {
@@ -126,7 +160,7 @@ enum Column {
   kStatePresent,
   kServerNow,
   kTablespace,
-  kFidelity,  // JSON, on the first row of each table only
+  kFidelity,  // JSON
   kDrifted,
   kOrphanLower,
 };
@@ -202,7 +236,7 @@ void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
 }
 
 // The parent's RLS flags, replica identity, grants and policies, from the query's JSON.
-void ParseFidelity(const std::string& text, TableSnapshot& table) {
+void ParseFidelity(std::string_view text, TableSnapshot& table) {
   const auto json = nlohmann::json::parse(text);
   table.force_row_security = json.at("force_rls").get<bool>();
   table.replica_identity = json.at("replica_identity").get<std::string>();
@@ -222,6 +256,19 @@ void ParseFidelity(const std::string& text, TableSnapshot& table) {
     if (!p.at("check").is_null()) policy.check_expr = p.at("check").get<std::string>();
     table.policies.push_back(std::move(policy));
   }
+}
+
+// The table's own row: validates it and fills the parent's fields.
+void ReadTable(const pg::Result& r, int row, TableSnapshot& table) {
+  table.error = ParentError(r, row, table.configured.ToString());
+  if (table.error) return;
+  table.oid = static_cast<std::uint32_t>(r.GetInt(row, kOid));
+  table.owner = r.Get(row, kOwner);
+  table.tablespace = r.GetOptional(row, kTablespace).value_or("");
+  table.key_column = r.Get(row, kKeyName);
+  table.key_type = *KeyTypeFromName(r.Get(row, kKeyType));
+  table.row_security = r.GetBool(row, kParentRls);
+  ParseFidelity(r.Get(row, kFidelity), table);
 }
 
 // Range partitions by lower bound (MINVALUE first), then the default, then orphans.
@@ -250,25 +297,21 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
 
   DatabaseSnapshot snapshot;
   for (const auto& t : tables) snapshot.tables.push_back(TableSnapshot{.configured = t.name});
+  auto table_of = [&](int row) -> TableSnapshot& {
+    return snapshot.tables.at(static_cast<size_t>(r.GetInt(row, kOrd) - 1));
+  };
+  // Tables first: a partition's bound is parsed with its table's key type.
   for (int row = 0; row < r.rows(); ++row) {
+    if (!r.IsNull(row, kChildName)) continue;
     snapshot.in_recovery = r.GetBool(row, kInRecovery);
     snapshot.state_schema_present = r.GetBool(row, kStatePresent);
     snapshot.server_now = std::chrono::sys_seconds(std::chrono::seconds(r.GetInt(row, kServerNow)));
-    TableSnapshot& table = snapshot.tables.at(static_cast<size_t>(r.GetInt(row, kOrd) - 1));
-    if (table.error) continue;
-    if (table.key_column.empty()) {
-      table.error = ParentError(r, row, table.configured.ToString());
-      if (table.error) continue;
-      table.oid = static_cast<std::uint32_t>(r.GetInt(row, kOid));
-      table.owner = r.Get(row, kOwner);
-      table.tablespace = r.GetOptional(row, kTablespace).value_or("");
-      table.key_column = r.Get(row, kKeyName);
-      table.key_type = *KeyTypeFromName(r.Get(row, kKeyType));
-      table.row_security = r.GetBool(row, kParentRls);
-    }
-    // The parent's fidelity JSON comes once per table, on whichever of its rows.
-    if (auto fidelity = r.GetOptional(row, kFidelity)) ParseFidelity(*fidelity, table);
-    if (!r.IsNull(row, kChildName)) AddPartition(r, row, table);
+    ReadTable(r, row, table_of(row));
+  }
+  for (int row = 0; row < r.rows(); ++row) {
+    if (r.IsNull(row, kChildName)) continue;
+    TableSnapshot& table = table_of(row);
+    if (!table.error) AddPartition(r, row, table);
   }
   for (auto& table : snapshot.tables) {
     if (table.error) table.partitions.clear();

@@ -97,7 +97,10 @@ double Result::GetDouble(int row, int column) const {
 }
 
 std::string Connection::SetupSql(const SessionOptions& options) {
-  std::string setup = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = postgres;";
+  // jit off: the catalog query's cost estimate passes jit_above_cost at a few thousand tables, and
+  // compiling it takes longer than running it; the daemon's other statements are too short to gain.
+  std::string setup =
+      "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = postgres; SET jit = off;";
   if (options.statement_timeout.count() > 0) {
     setup += " SET statement_timeout = '" + ToPgDuration(options.statement_timeout) + "';";
   }
