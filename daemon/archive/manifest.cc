@@ -24,15 +24,31 @@ json ColumnToJson(const ColumnDefinition& column) {
   return out;
 }
 
-ColumnDefinition ColumnFromJson(const json& in) {
-  ColumnDefinition column{
-      .name = in.at("name"), .type = in.at("type"), .not_null = in.at("not_null")};
-  if (in.contains("collation")) column.collation = in.at("collation").get<std::string>();
-  if (in.contains("generated")) column.generated = in.at("generated").get<std::string>();
-  return column;
+// The member `key` as a string, or nullopt when it is missing or null (json_build_object
+// writes SQL NULLs as null; ToJson leaves them out).
+std::optional<std::string> OptionalString(const json& in, const char* key) {
+  const auto it = in.find(key);
+  if (it == in.end() || it->is_null()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::vector<ColumnDefinition> ColumnsFromJson(const json& in) {
+  std::vector<ColumnDefinition> columns;
+  for (const auto& c : in) {
+    columns.push_back({.name = c.at("name"),
+                       .type = c.at("type"),
+                       .not_null = c.at("not_null"),
+                       .collation = OptionalString(c, "collation"),
+                       .generated = OptionalString(c, "generated")});
+  }
+  return columns;
 }
 
 }  // namespace
+
+std::vector<ColumnDefinition> ParseColumns(std::string_view json_array) {
+  return ColumnsFromJson(json::parse(json_array));
+}
 
 std::string ToJson(const Manifest& m) {
   json columns = json::array();
@@ -81,7 +97,7 @@ Manifest ParseManifest(const std::string& text, const std::string& source) {
     m.key_type = in.at("key").at("type");
     m.from = in.at("bounds").at("from");
     m.to = in.at("bounds").at("to");
-    for (const auto& c : in.at("columns")) m.columns.push_back(ColumnFromJson(c));
+    m.columns = ColumnsFromJson(in.at("columns"));
     const json& a = in.at("archive");
     m.archive_file = a.at("file");
     m.copy_format = a.at("copy_format");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace partitiond::archive {
@@ -46,6 +47,11 @@ struct Manifest {
   std::string server_version;
   std::string created_at;  // ISO 8601 UTC
 };
+
+// A JSON array of column objects ({"name", "type", "not_null", "collation", "generated"}), as
+// in a manifest or from the archiver's catalog query. A missing or null "collation" or
+// "generated" is absent. Throws nlohmann::json::exception on malformed input.
+std::vector<ColumnDefinition> ParseColumns(std::string_view json_array);
 
 std::string ToJson(const Manifest& manifest);
 // Throws pg::Error (XX001) naming `source` when the text is not a manifest this version reads.

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <fmt/format.h>
+
 #include "daemon/archive/error.h"
 
 namespace partitiond::archive {
@@ -70,6 +72,20 @@ ReadArchive ScanArchive(const std::string& path) {
   while (reader.Next(chunk)) {
   }
   return reader.Finish();
+}
+
+void VerifyAgainstManifest(const Manifest& manifest, const std::string& path) {
+  const ReadArchive read = ScanArchive(path);
+  if (read.sha256 != manifest.sha256) {
+    throw CorruptArchive(
+        fmt::format("verification of {} failed: SHA-256 {} read back, {} in the manifest", path,
+                    read.sha256, manifest.sha256));
+  }
+  if (read.rows != manifest.rows) {
+    throw CorruptArchive(
+        fmt::format("verification of {} failed: {} rows read back, {} in the manifest", path,
+                    read.rows, manifest.rows));
+  }
 }
 
 }  // namespace partitiond::archive

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/archive/files.h"
+#include "daemon/archive/manifest.h"
 #include "daemon/archive/sha256.h"
 
 typedef struct ZSTD_DCtx_s ZSTD_DCtx;
@@ -50,5 +51,9 @@ class ArchiveReader {
 
 // Reads the whole archive and returns its totals (the verification pass).
 ReadArchive ScanArchive(const std::string& path);
+
+// Reads the whole archive at `path` and compares its SHA-256 and row count with the manifest's;
+// throws pg::Error XX001 naming the file on a mismatch (58030 when it cannot be read).
+void VerifyAgainstManifest(const Manifest& manifest, const std::string& path);
 
 }  // namespace partitiond::archive

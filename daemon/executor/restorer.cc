@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/archive/copy_sql.h"
 #include "daemon/archive/error.h"
 #include "daemon/archive/reader.h"
 #include "daemon/catalog/reader.h"
@@ -20,16 +21,6 @@ std::string ColumnDefinitions(pg::Connection& conn, const archive::Manifest& man
     if (c.not_null) sql += " NOT NULL";
   }
   return sql;
-}
-
-std::string LoadedColumns(pg::Connection& conn, const archive::Manifest& manifest) {
-  std::string list;
-  for (const auto& c : manifest.columns) {
-    if (c.generated) continue;
-    if (!list.empty()) list += ", ";
-    list += conn.QuoteIdentifier(c.name);
-  }
-  return list;
 }
 
 std::optional<catalog::KeyType> KeyTypeNamed(std::string_view name) {
@@ -52,44 +43,33 @@ const catalog::Partition* Overlapping(const catalog::TableSnapshot& parent, cata
   return nullptr;
 }
 
-asio::awaitable<void> Load(pg::Connection& conn, const config::MaintenanceConfig& maintenance,
-                           const archive::Manifest& manifest, const std::string& archive_path) {
+// Step 2 in full: opens the transaction and, unless something fails, commits it.
+asio::awaitable<void> CreateAndLoad(pg::Connection& conn,
+                                    const config::MaintenanceConfig& maintenance,
+                                    const archive::Manifest& manifest,
+                                    const std::string& archive_path) {
   const std::string table = conn.QuoteQualified(manifest.schema, manifest.table);
-  std::exception_ptr failure;
-  try {
-    co_await conn.AsyncExec(fmt::format(
-        "BEGIN; SET LOCAL lock_timeout = '{}'; SET LOCAL statement_timeout = 0;\n"
-        "CREATE TABLE {} (\n  {}\n)",
-        pg::ToPgDuration(maintenance.lock_timeout), table, ColumnDefinitions(conn, manifest)));
-    archive::ArchiveReader reader(archive_path);
-    const long long copied = co_await conn.AsyncCopyIn(
-        fmt::format("COPY {} ({}) FROM STDIN (FORMAT text, ENCODING 'UTF8')", table,
-                    LoadedColumns(conn, manifest)),
-        [&reader](std::string& chunk) { return reader.Next(chunk); });
-    // The file was verified before, but it is read again here: check it did not change since.
-    const archive::ReadArchive read = reader.Finish();
-    if (read.sha256 != manifest.sha256) {
-      throw archive::CorruptArchive(archive_path + " changed while it was being restored");
-    }
-    const pg::Result counted = co_await conn.AsyncExec("SELECT count(*) FROM " + table);
-    const auto rows = static_cast<std::uint64_t>(counted.GetInt(0, 0));
-    if (rows != manifest.rows || static_cast<std::uint64_t>(copied) != manifest.rows) {
-      throw archive::CorruptArchive(
-          fmt::format("restored {} rows (COPY reported {}), the manifest says {}", rows, copied,
-                      manifest.rows));
-    }
-    co_await conn.AsyncExec("COMMIT");
-    co_return;
-  } catch (const pg::Error&) {
-    failure = std::current_exception();
+  co_await conn.AsyncExec(fmt::format(
+      "BEGIN; SET LOCAL lock_timeout = '{}'; SET LOCAL statement_timeout = 0;\n"
+      "CREATE TABLE {} (\n  {}\n)",
+      pg::ToPgDuration(maintenance.lock_timeout), table, ColumnDefinitions(conn, manifest)));
+  archive::ArchiveReader reader(archive_path);
+  const long long copied = co_await conn.AsyncCopyIn(
+      fmt::format("COPY {} ({}) FROM STDIN {}", table,
+                  archive::CopyColumnList(conn, manifest.columns), archive::kCopyOptions),
+      [&reader](std::string& chunk) { return reader.Next(chunk); });
+  // The file was verified before, but it is read again here: check it did not change since.
+  const archive::ReadArchive read = reader.Finish();
+  if (read.sha256 != manifest.sha256) {
+    throw archive::CorruptArchive(archive_path + " changed while it was being restored");
   }
-  if (conn.IsOk()) {
-    try {
-      co_await conn.AsyncExec("ROLLBACK");
-    } catch (const pg::Error&) {
-    }
+  const pg::Result counted = co_await conn.AsyncExec("SELECT count(*) FROM " + table);
+  const auto rows = static_cast<std::uint64_t>(counted.GetInt(0, 0));
+  if (rows != manifest.rows || static_cast<std::uint64_t>(copied) != manifest.rows) {
+    throw archive::CorruptArchive(fmt::format(
+        "restored {} rows (COPY reported {}), the manifest says {}", rows, copied, manifest.rows));
   }
-  std::rethrow_exception(failure);
+  co_await conn.AsyncExec("COMMIT");
 }
 
 // Step 3: finds the parent and the range; returns why it stays standalone, or attaches it.
@@ -157,15 +137,7 @@ asio::awaitable<void> Attach(pg::Connection& conn, const config::MaintenanceConf
 
 void VerifyArchiveAgainstManifest(const archive::Manifest& manifest,
                                   const std::string& archive_path) {
-  const archive::ReadArchive read = archive::ScanArchive(archive_path);
-  if (read.sha256 != manifest.sha256) {
-    throw archive::CorruptArchive(fmt::format("{}: SHA-256 is {}, the manifest says {}",
-                                              archive_path, read.sha256, manifest.sha256));
-  }
-  if (read.rows != manifest.rows) {
-    throw archive::CorruptArchive(fmt::format("{}: holds {} rows, the manifest says {}",
-                                              archive_path, read.rows, manifest.rows));
-  }
+  archive::VerifyAgainstManifest(manifest, archive_path);
 }
 
 asio::awaitable<RestoreReport> RestoreArchive(pg::Connection& conn,
@@ -174,7 +146,8 @@ asio::awaitable<RestoreReport> RestoreArchive(pg::Connection& conn,
                                               const std::string& archive_path, bool attach) {
   RestoreReport report{.table = config::QualifiedName{manifest.schema, manifest.table}.ToString(),
                        .rows = manifest.rows};
-  co_await Load(conn, maintenance, manifest, archive_path);
+  co_await pg::RollBackOnError(
+      conn, [&] { return CreateAndLoad(conn, maintenance, manifest, archive_path); });
   if (attach) co_await Attach(conn, maintenance, env, manifest, report);
   co_return report;
 }

@@ -5,6 +5,7 @@
 #include <exception>
 #include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace partitiond::pg {
@@ -303,10 +304,11 @@ std::string Connection::QuoteQualified(std::string_view schema, std::string_view
   return QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
 }
 
-asio::awaitable<void> RunTransaction(Connection& conn, std::string body) {
+asio::awaitable<void> RollBackOnError(Connection& conn,
+                                      std::function<asio::awaitable<void>()> body) {
   std::exception_ptr failure;
   try {
-    co_await conn.AsyncExec("BEGIN;\n" + body + "\nCOMMIT;");
+    co_await body();
     co_return;
   } catch (const Error&) {
     failure = std::current_exception();
@@ -319,6 +321,13 @@ asio::awaitable<void> RunTransaction(Connection& conn, std::string body) {
     }
   }
   std::rethrow_exception(failure);
+}
+
+asio::awaitable<void> RunTransaction(Connection& conn, std::string body) {
+  const std::string sql = fmt::format("BEGIN;\n{}\nCOMMIT;", body);
+  // The lambda lives in RollBackOnError's frame until it completes; conn and sql outlive that.
+  co_await RollBackOnError(
+      conn, [&conn, &sql]() -> asio::awaitable<void> { co_await conn.AsyncExec(sql); });
 }
 
 std::string TextArrayLiteral(const std::vector<std::string>& values) {

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -97,6 +98,14 @@ class Connection {
  private:
   explicit Connection(PGconn* conn) : conn_(conn, &PQfinish) {}
   static std::string SetupSql(const SessionOptions& options);
+  // Sends a COPY statement and waits for the server to enter the `expected` COPY state
+  // (PGRES_COPY_OUT or PGRES_COPY_IN); a failing or non-COPY statement throws pg::Error.
+  asio::awaitable<void> StartCopy(const std::string& sql, ExecStatusType expected);
+  // After the COPY data ended: collects the COPY's result and returns its row count. If
+  // `callback_failure` is set (the sink or source threw) it is rethrown in preference to the
+  // server's error, which it caused.
+  asio::awaitable<long long> FinishCopy(const std::string& sql,
+                                        std::exception_ptr callback_failure);
   // Sends `sql` (no parameters) and flushes it to the server.
   asio::awaitable<void> Send(const std::string& sql);
   // The connection's current libpq error message as an Error without SQLSTATE (a broken
@@ -118,9 +127,17 @@ class Connection {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
 };
 
+// Awaits `body()`, which opens a transaction block on `conn` and is expected to end it. If it
+// throws pg::Error, a failed statement may have left the block open (and aborted): ROLLBACK is
+// sent (when the connection is still up; its own failure is ignored) and the error rethrown, so
+// the connection is always left outside a transaction block. Other exceptions pass through as
+// they are. `body` is kept alive until it completes; what it references must outlive the
+// co_await.
+asio::awaitable<void> RollBackOnError(Connection& conn,
+                                      std::function<asio::awaitable<void>()> body);
+
 // Runs `body` (one or more statements) as a single transaction in one round trip:
-// BEGIN; body; COMMIT. On failure the transaction is rolled back before the error is rethrown,
-// so the connection is always left outside a transaction block.
+// BEGIN; body; COMMIT, under RollBackOnError.
 asio::awaitable<void> RunTransaction(Connection& conn, std::string body);
 
 // A PostgreSQL text[] literal ({"a","b"}) for passing a list as one parameter ($1::text[]).

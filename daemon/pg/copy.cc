@@ -2,6 +2,8 @@
 // partitions of any size through constant memory.
 #include <exception>
 
+#include <fmt/format.h>
+
 #include "daemon/pg/connection.h"
 
 namespace partitiond::pg {
@@ -13,16 +15,37 @@ constexpr std::size_t kYieldEveryBytes = 4 << 20;
 
 }  // namespace
 
-asio::awaitable<long long> Connection::AsyncCopyOut(std::string sql,
-                                                    std::function<void(std::string_view)> sink) {
+asio::awaitable<void> Connection::StartCopy(const std::string& sql, ExecStatusType expected) {
   co_await Send(sql);
   PGresult* start = co_await NextResult();
-  if (start == nullptr || PQresultStatus(start) != PGRES_COPY_OUT) {
-    // An error (or a statement that is not COPY TO STDOUT): report it like any query.
+  if (start == nullptr || PQresultStatus(start) != expected) {
+    // An error (or a statement of another kind): report it like any query.
     const Result done = co_await CollectResults(sql, start);
-    throw Error("not a COPY TO STDOUT statement: " + sql.substr(0, 80), "42601");
+    const char* kind = expected == PGRES_COPY_OUT ? "COPY TO STDOUT" : "COPY FROM STDIN";
+    throw Error(fmt::format("not a {} statement: {}", kind, sql.substr(0, 80)), "42601");
   }
   PQclear(start);
+}
+
+asio::awaitable<long long> Connection::FinishCopy(const std::string& sql,
+                                                  std::exception_ptr callback_failure) {
+  std::optional<Result> end;
+  std::exception_ptr end_failure;
+  try {
+    end.emplace(co_await CollectResults(sql));
+  } catch (const Error&) {
+    end_failure = std::current_exception();
+  }
+  // The callback's failure caused the server's error (a cancel or an aborted COPY IN): it is the
+  // one worth reporting.
+  if (callback_failure) std::rethrow_exception(callback_failure);
+  if (end_failure) std::rethrow_exception(end_failure);
+  co_return end->CommandRows();
+}
+
+asio::awaitable<long long> Connection::AsyncCopyOut(std::string sql,
+                                                    std::function<void(std::string_view)> sink) {
+  co_await StartCopy(sql, PGRES_COPY_OUT);
   PGconn* conn = conn_.get();
   std::exception_ptr sink_failure;
   std::size_t since_yield = 0;
@@ -53,27 +76,12 @@ asio::awaitable<long long> Connection::AsyncCopyOut(std::string sql,
     co_await WaitSocket(/*for_write=*/false);
     if (!PQconsumeInput(conn)) throw LibpqError();
   }
-  std::optional<Result> end;
-  std::exception_ptr end_failure;
-  try {
-    end.emplace(co_await CollectResults(sql));
-  } catch (const Error&) {
-    end_failure = std::current_exception();
-  }
-  if (sink_failure) std::rethrow_exception(sink_failure);
-  if (end_failure) std::rethrow_exception(end_failure);
-  co_return end->CommandRows();
+  co_return co_await FinishCopy(sql, sink_failure);
 }
 
 asio::awaitable<long long> Connection::AsyncCopyIn(std::string sql,
                                                    std::function<bool(std::string&)> source) {
-  co_await Send(sql);
-  PGresult* start = co_await NextResult();
-  if (start == nullptr || PQresultStatus(start) != PGRES_COPY_IN) {
-    const Result done = co_await CollectResults(sql, start);
-    throw Error("not a COPY FROM STDIN statement: " + sql.substr(0, 80), "42601");
-  }
-  PQclear(start);
+  co_await StartCopy(sql, PGRES_COPY_IN);
   PGconn* conn = conn_.get();
   std::exception_ptr source_failure;
   std::string chunk;
@@ -106,16 +114,7 @@ asio::awaitable<long long> Connection::AsyncCopyIn(std::string sql,
     co_await WaitSocket(/*for_write=*/true);
   }
   co_await FlushOutgoing();
-  std::optional<Result> end;
-  std::exception_ptr end_failure;
-  try {
-    end.emplace(co_await CollectResults(sql));
-  } catch (const Error&) {
-    end_failure = std::current_exception();
-  }
-  if (source_failure) std::rethrow_exception(source_failure);
-  if (end_failure) std::rethrow_exception(end_failure);
-  co_return end->CommandRows();
+  co_return co_await FinishCopy(sql, source_failure);
 }
 
 }  // namespace partitiond::pg
