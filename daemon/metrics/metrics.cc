@@ -91,6 +91,16 @@ Metrics::Metrics(const std::string& version)
   reload_successful_.Set(1);
 }
 
+void Metrics::SetChangeListener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mutex_);
+  listener_ = std::move(listener);
+}
+
+void Metrics::Changed() {
+  std::lock_guard lock(listener_mutex_);
+  if (listener_) listener_();
+}
+
 prometheus::Gauge& Metrics::TableGauge(prometheus::Family<prometheus::Gauge>& family,
                                        const std::string& database, const std::string& table) {
   return family.Add({{"database", database}, {"table", table}});
@@ -98,12 +108,14 @@ prometheus::Gauge& Metrics::TableGauge(prometheus::Family<prometheus::Gauge>& fa
 
 void Metrics::SetMaintenanceInterval(std::chrono::milliseconds interval) {
   maintenance_interval_.Set(std::chrono::duration<double>(interval).count());
+  Changed();
 }
 
 void Metrics::SetDatabaseState(const std::string& database, bool up, bool leader, bool standby) {
   up_.Add({{"database", database}}).Set(up ? 1 : 0);
   leader_.Add({{"database", database}}).Set(leader ? 1 : 0);
   standby_.Add({{"database", database}}).Set(standby ? 1 : 0);
+  Changed();
 }
 
 void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono::sys_seconds now,
@@ -153,6 +165,7 @@ void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono:
     }
   }
   last_pass_.Add({{"database", db}}).Set(Seconds(finished));
+  Changed();
 }
 
 void Metrics::RecordReload(bool ok, std::chrono::system_clock::time_point at) {
@@ -162,22 +175,7 @@ void Metrics::RecordReload(bool ok, std::chrono::system_clock::time_point at) {
   } else {
     reload_failures_.Increment();
   }
-}
-
-MetricsServer::MetricsServer(const config::MetricsConfig& config, const Metrics& metrics)
-    : exposer_(config.host + ":" + std::to_string(config.port), /*num_threads=*/1) {
-  exposer_.RegisterCollectable(metrics.registry());
-  if (!config.basic_auth_username.empty()) {
-    exposer_.RegisterAuth(
-        [user = config.basic_auth_username, password = config.basic_auth_password](
-            const std::string& u, const std::string& p) { return u == user && p == password; },
-        "partitiond");
-  }
-}
-
-int MetricsServer::port() const {
-  const auto ports = exposer_.GetListeningPorts();
-  return ports.empty() ? 0 : ports.front();
+  Changed();
 }
 
 }  // namespace partitiond::metrics

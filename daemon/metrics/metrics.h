@@ -1,6 +1,7 @@
-// Partition-health metrics for Prometheus, served from memory: passes update them, a scrape only
-// serializes what is there (it never queries a database). Families are created once; series are
-// labelled only by database, table, action and result (never one per partition).
+// Partition-health metrics for Prometheus, served from memory: passes update them, and a change
+// listener (MetricsServer, metrics_server.h) renders the exposition once per update, so a scrape
+// only sends what was rendered (it never queries a database nor serializes). Families are created
+// once; series are labelled only by database, table, action and result (never one per partition).
 //
 // clang-format off
 // The exported names (all gauges unless noted; timestamps are Unix seconds):
@@ -47,25 +48,29 @@
 #pragma once
 
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
-#include "daemon/config/config.h"
 #include "daemon/maintenance/pass.h"
 
 namespace partitiond::metrics {
 
-// Thread-safe: passes update it on the loop, scrapes read it from the HTTP server's threads.
+// Thread-safe: passes update it on the loop, the exposition is rendered on another thread.
 class Metrics {
  public:
   explicit Metrics(const std::string& version);
+
+  // Called after each update below, on the updating thread; it must be quick (it only schedules
+  // a render). An empty function removes it.
+  void SetChangeListener(std::function<void()> listener);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -80,6 +85,10 @@ class Metrics {
   using Labels = prometheus::Labels;
   prometheus::Gauge& TableGauge(prometheus::Family<prometheus::Gauge>& family,
                                 const std::string& database, const std::string& table);
+  void Changed();
+
+  std::mutex listener_mutex_;
+  std::function<void()> listener_;
 
   std::shared_ptr<prometheus::Registry> registry_;
   // Per database and table.
@@ -110,17 +119,6 @@ class Metrics {
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_time_;
   prometheus::Counter& reload_failures_;
-};
-
-// The HTTP endpoint (/metrics) on its own threads, so a busy loop never delays a scrape.
-class MetricsServer {
- public:
-  // Listens on config.host:config.port (port 0: a free port). Throws std::exception on failure.
-  MetricsServer(const config::MetricsConfig& config, const Metrics& metrics);
-  int port() const;
-
- private:
-  prometheus::Exposer exposer_;
 };
 
 }  // namespace partitiond::metrics

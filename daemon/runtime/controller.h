@@ -23,7 +23,7 @@
 #include "daemon/common/asio.h"
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
-#include "daemon/metrics/metrics.h"
+#include "daemon/metrics/metrics_server.h"
 #include "daemon/runtime/database_worker.h"
 
 namespace partitiond::runtime {

@@ -1,0 +1,14 @@
+#include "daemon/metrics/metrics_server.h"
+
+namespace partitiond::metrics {
+
+MetricsServer::MetricsServer(const config::MetricsConfig& config, Metrics& metrics)
+    : metrics_(metrics),
+      cache_(metrics.registry()),
+      http_(config, [this] { return cache_.Current(); }) {
+  metrics_.SetChangeListener([this] { cache_.Invalidate(); });
+}
+
+MetricsServer::~MetricsServer() { metrics_.SetChangeListener(nullptr); }
+
+}  // namespace partitiond::metrics
