@@ -32,7 +32,7 @@ ALTER TABLE partitiond.audit ADD COLUMN IF NOT EXISTS detail jsonb;
 ALTER TABLE partitiond.audit DROP CONSTRAINT IF EXISTS audit_action_check;
 ALTER TABLE partitiond.audit ADD CONSTRAINT audit_action_check
     CHECK (action IN ('create', 'finalize_detach', 'drop', 'detach', 'archive', 'repair_fidelity',
-                      'restore'));
+                      'restore', 'create_default', 'drop_default'));
 
 CREATE INDEX IF NOT EXISTS audit_started_at_idx ON partitiond.audit (started_at);
 CREATE INDEX IF NOT EXISTS audit_table_idx ON partitiond.audit (table_name, started_at);

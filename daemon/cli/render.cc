@@ -52,7 +52,9 @@ std::string CoverageLine(const TableReport& t) {
 }
 
 char Sign(planner::ActionKind kind) {
-  return kind == planner::ActionKind::kCreate ? '+' : !planner::IsRetention(kind) ? '~' : '-';
+  using planner::ActionKind;
+  if (kind == ActionKind::kCreate || kind == ActionKind::kCreateDefault) return '+';
+  return planner::IsRetention(kind) || kind == ActionKind::kDropDefault ? '-' : '~';
 }
 
 void RenderTableText(const TableReport& t, std::string& out) {
@@ -66,10 +68,13 @@ void RenderTableText(const TableReport& t, std::string& out) {
   if (t.plan.actions.empty()) out += "    nothing to do\n";
   for (size_t i = 0; i < t.plan.actions.size(); ++i) {
     const auto& a = t.plan.actions[i];
-    out +=
-        fmt::format("    {} {:<15} {}.{}  [{}, {})  {}", Sign(a.kind), planner::ToString(a.kind),
-                    a.schema, a.partition, catalog::FormatKeyLiteral(a.from, t.snapshot.key_type),
-                    catalog::FormatKeyLiteral(a.to, t.snapshot.key_type), a.reason);
+    const std::string range =
+        planner::IsOnDefault(a.kind)
+            ? "DEFAULT"
+            : fmt::format("[{}, {})", catalog::FormatKeyLiteral(a.from, t.snapshot.key_type),
+                          catalog::FormatKeyLiteral(a.to, t.snapshot.key_type));
+    out += fmt::format("    {} {:<15} {}.{}  {}  {}", Sign(a.kind), planner::ToString(a.kind),
+                       a.schema, a.partition, range, a.reason);
     if (i < t.results.size()) {
       const auto& r = t.results[i];
       out += fmt::format("  => {}", executor::ToString(r.outcome));
@@ -128,6 +133,7 @@ std::string RenderJson(const std::vector<DatabaseReport>& reports, std::chrono::
                              {"from", catalog::FormatKeyLiteral(a.from, t.snapshot.key_type)},
                              {"to", catalog::FormatKeyLiteral(a.to, t.snapshot.key_type)},
                              {"reason", a.reason}};
+        if (planner::IsOnDefault(a.kind)) ja["from"] = ja["to"] = nullptr;
         if (i < t.results.size()) {
           ja["outcome"] = executor::ToString(t.results[i].outcome);
           ja["attempts"] = t.results[i].attempts;

@@ -43,6 +43,14 @@ struct QualifiedName {
 enum class RetentionAction { kDrop, kDetach, kArchive };
 std::string_view ToString(RetentionAction action);
 
+// What to do about the parent's DEFAULT partition. Whatever the choice, rows sitting in an existing
+// default partition are moved out online into a new partition when one is created for their range.
+enum class DefaultPartitionPolicy {
+  kKeep,    // leave it as it is: maintain one if it exists, never create one
+  kCreate,  // create one (<table>_default) when the parent has none
+  kNone,    // remove it once it is empty (never a row is dropped); report it while it holds rows
+};
+
 struct TableConfig {
   QualifiedName name;
   CalendarInterval interval;
@@ -58,6 +66,7 @@ struct TableConfig {
   // `fidelity: repair` (default): partitions whose RLS flags, grants or policies drifted from the
   // parent's are brought back in line; `report`: they are only logged, audited and counted.
   bool repair_fidelity = true;
+  DefaultPartitionPolicy default_partition = DefaultPartitionPolicy::kKeep;
 };
 
 struct DatabaseConfig {

@@ -73,7 +73,7 @@ void ReadTimeZone(const std::optional<Field>& field, const Field& table_field, T
 Located<TableConfig> ParseTable(const Field& item) {
   const Mapping map(item, "a table",
                     {"name", "interval", "premake", "retention", "retention_action", "archive_dir",
-                     "archive_schema", "timezone", "fidelity"});
+                     "archive_schema", "timezone", "fidelity", "default_partition"});
   const Field name = map.Require("name");
   Located<TableConfig> located{.value = {}, .name_mark = name.Where()};
   TableConfig& table = located.value;
@@ -92,6 +92,18 @@ Located<TableConfig> ParseTable(const Field& item) {
       fidelity->Fail("fidelity: expected repair or report, got \"" + text + "\"");
     }
     table.repair_fidelity = text == "repair";
+  }
+  if (const std::optional<Field> field = map.Find("default_partition")) {
+    const std::string text = field->String();
+    if (text == "keep") {
+      table.default_partition = DefaultPartitionPolicy::kKeep;
+    } else if (text == "create") {
+      table.default_partition = DefaultPartitionPolicy::kCreate;
+    } else if (text == "none") {
+      table.default_partition = DefaultPartitionPolicy::kNone;
+    } else {
+      field->Fail("default_partition: expected keep, create or none, got \"" + text + "\"");
+    }
   }
   return located;
 }

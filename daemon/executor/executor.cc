@@ -10,6 +10,13 @@ namespace {
 // each after a state read.
 constexpr int kMaxStepsPerAction = 6;
 constexpr std::chrono::milliseconds kBackoffCap{30'000};
+// Rows moved out of a default partition per transaction: small enough that a batch holds its row
+// locks for milliseconds, large enough that a million stray rows take a few hundred batches.
+constexpr int kMoveBatchRows = 5'000;
+
+std::chrono::milliseconds Since(Env& env, std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(env.SteadyNow() - start);
+}
 
 }  // namespace
 
@@ -28,6 +35,18 @@ std::string_view ToString(Outcome outcome) {
 asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& table,
                                               const config::TableConfig& policy,
                                               const planner::Action& action) {
+  ActionResult result = co_await Attempt(table, policy, action);
+  // A failed create must not leave the default partition refusing rows of its range.
+  if (result.outcome == Outcome::kFailed && action.kind == planner::ActionKind::kCreate &&
+      table.DefaultPartition() != nullptr) {
+    co_await recipes_.RestoreDefaultQuietly(table);
+  }
+  co_return result;
+}
+
+asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& table,
+                                                const config::TableConfig& policy,
+                                                const planner::Action& action) {
   ActionResult result;
   const auto started = env_.SteadyNow();
   auto finish = [&](Outcome outcome) {
@@ -42,7 +61,8 @@ asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& tabl
     std::optional<pg::Error> failure;
     try {
       const bool done = co_await Step(table, policy, action, result);
-      if (done) co_return finish(Outcome::kOk);
+      if (done)
+        co_return finish(result.outcome == Outcome::kSkipped ? Outcome::kSkipped : Outcome::kOk);
       ++steps;
       continue;
     } catch (const pg::Error& e) {
@@ -84,7 +104,26 @@ asio::awaitable<bool> Executor::Step(const catalog::TableSnapshot& table,
                                      const planner::Action& action, ActionResult& result) {
   using planner::ActionKind;
   if (action.kind == ActionKind::kCreate) {
+    if (table.DefaultPartition() != nullptr) {
+      const bool done = co_await StepCreateBesideDefault(table, action, result);
+      co_return done;
+    }
     co_await recipes_.CreateAndAttach(table, action);
+    co_return true;
+  }
+  if (action.kind == ActionKind::kCreateDefault) {
+    co_await recipes_.CreateDefault(table, action);
+    co_return true;
+  }
+  if (action.kind == ActionKind::kDropDefault) {
+    const bool dropped = co_await recipes_.DropDefaultIfEmpty(table, action);
+    if (!dropped) {
+      result.outcome = Outcome::kSkipped;
+      result.error = fmt::format(
+          "default partition {}.{} holds rows outside every partition's range; not removed "
+          "(move or delete them, or set default_partition: keep)",
+          action.schema, action.partition);
+    }
     co_return true;
   }
   if (action.kind == ActionKind::kFinalizeDetach) {
@@ -101,6 +140,47 @@ asio::awaitable<bool> Executor::Step(const catalog::TableSnapshot& table,
     co_return done;
   }
   throw pg::Error("unexpected action kind", "XX000");
+}
+
+// Each call performs one step from the new table's current state (recipes.h, "With a default
+// partition"), so a retry or the next pass resumes an interrupted create.
+asio::awaitable<bool> Executor::StepCreateBesideDefault(const catalog::TableSnapshot& table,
+                                                        const planner::Action& action,
+                                                        ActionResult& result) {
+  const PartitionState state = co_await recipes_.ReadCreateState(table, action);
+  if (state == PartitionState::kAttached) co_return true;
+  auto started = env_.SteadyNow();
+  if (state == PartitionState::kGone) {
+    co_await recipes_.CreateBesideDefault(table, action);
+    result.steps.push_back({.step = "build", .duration = Since(env_, started)});
+    co_return false;
+  }
+  if (state != PartitionState::kPendingCreate) {
+    throw pg::Error(fmt::format("{}.{} already exists and is not a partition partitiond is "
+                                "building; not creating a partition under that name",
+                                action.schema, action.partition),
+                    "42P07");
+  }
+  co_await recipes_.SuspendForcedSecurity(table);
+  long long moved = co_await recipes_.MoveRowsFromDefault(table, action, kMoveBatchRows);
+  if (action.ahead_of_now) {
+    co_await recipes_.ExcludeFromDefault(table, action);
+    const long long late = co_await recipes_.MoveRowsFromDefault(table, action, 0);
+    moved += late;
+    co_await recipes_.ValidateExclusion(table);
+  }
+  result.steps.push_back({.step = "move_rows",
+                          .duration = Since(env_, started),
+                          .detail = fmt::format(R"({{"rows": {}}})", moved)});
+  started = env_.SteadyNow();
+  co_await recipes_.AttachBesideDefault(table, action);
+  result.steps.push_back({.step = "attach", .duration = Since(env_, started)});
+  spdlog::info(
+      "{}.{}: attached beside default partition {} after moving {} row(s) out of it "
+      "(attach took {} ms)",
+      action.schema, action.partition, table.DefaultPartition()->name, moved,
+      result.steps.back().duration.count());
+  co_return true;
 }
 
 // Drop, archive and detach share the way out of the table: DETACH (CONCURRENTLY unless a default

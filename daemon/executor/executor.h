@@ -26,9 +26,10 @@ struct ActionResult {
   int attempts = 0;       // statements tried that failed or completed the action, at least 1
   int lock_timeouts = 0;  // attempts lost to lock_timeout or deadlock
   std::chrono::milliseconds duration{0};
-  std::string sqlstate;           // of the last error, when failed
-  std::string error;              // why it failed or was skipped
-  std::vector<StepRecord> steps;  // archive actions only: each step taken, in order
+  std::string sqlstate;  // of the last error, when failed
+  std::string error;     // why it failed or was skipped
+  // Archive actions, and creates beside a default partition: each step taken, in order.
+  std::vector<StepRecord> steps;
 };
 
 class Executor {
@@ -50,11 +51,18 @@ class Executor {
                                       const planner::Action& action);
 
  private:
+  // Apply without the clean-up after a failed create.
+  asio::awaitable<ActionResult> Attempt(const catalog::TableSnapshot& table,
+                                        const config::TableConfig& policy,
+                                        const planner::Action& action);
   // Performs the next database step of the action; returns true once the action is complete.
   // Drop and detach are multi-step and resumable: each step starts from the partition's
   // current state, so a retry (or the next pass) picks up where a failure left off.
   asio::awaitable<bool> Step(const catalog::TableSnapshot& table, const config::TableConfig& policy,
                              const planner::Action& action, ActionResult& result);
+  asio::awaitable<bool> StepCreateBesideDefault(const catalog::TableSnapshot& table,
+                                                const planner::Action& action,
+                                                ActionResult& result);
   asio::awaitable<bool> StepRetention(const catalog::TableSnapshot& table,
                                       const config::TableConfig& policy,
                                       const planner::Action& action, ActionResult& result);

@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kReadStateQuery =
     "SELECT i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false), "
-    "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false) "
+    "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false), "
+    "       coalesce(obj_description(c.oid, 'pg_class') = $4::text, false) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
     "WHERE n.nspname = $1 AND c.relname = $2";
@@ -30,49 +31,84 @@ constexpr const char* kExistingSecurityQuery =
 
 asio::awaitable<PartitionState> Recipes::ReadState(const std::string& schema,
                                                    const std::string& name) {
-  pg::Params params = {schema, name, catalog::kRetentionMarkComment};
+  const PartitionState state = co_await ReadMarkedState(schema, name, std::nullopt);
+  co_return state;
+}
+
+asio::awaitable<PartitionState> Recipes::ReadCreateState(const catalog::TableSnapshot& parent,
+                                                         const planner::Action& action) {
+  const std::optional<std::string> mark = PendingMark(parent, action);
+  const PartitionState state = co_await ReadMarkedState(action.schema, action.partition, mark);
+  co_return state;
+}
+
+asio::awaitable<PartitionState> Recipes::ReadMarkedState(
+    const std::string& schema, const std::string& name,
+    const std::optional<std::string>& pending_mark) {
+  pg::Params params = {schema, name, catalog::kRetentionMarkComment, pending_mark};
   const pg::Result r = co_await conn_.AsyncExec(kReadStateQuery, std::move(params));
   if (r.rows() == 0) co_return PartitionState::kGone;
   if (r.GetBool(0, 1)) co_return PartitionState::kDetachPending;
   if (r.GetBool(0, 0)) co_return PartitionState::kAttached;
+  if (r.GetBool(0, 3)) co_return PartitionState::kPendingCreate;
   co_return r.GetBool(0, 2) ? PartitionState::kDetachedByRetention : PartitionState::kStandalone;
 }
 
 asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& parent,
                                                const planner::Action& action) {
+  co_await RunInTransaction(CreateLikeStatements(parent, Child(action)) +
+                            AttachStatements(parent, action));
+}
+
+std::string Recipes::CreateLikeStatements(const catalog::TableSnapshot& parent,
+                                          const std::string& child) {
   // Identity stays with the parent (as with PARTITION OF): a copied identity would give each
   // partition its own sequence and duplicate keys on direct inserts.
   const std::string tablespace =
       parent.tablespace.empty() ? "" : " TABLESPACE " + conn_.QuoteIdentifier(parent.tablespace);
-  co_await RunInTransaction(
-      fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n", Child(action),
-                  Parent(parent), tablespace) +
-      AttachStatements(parent, action));
+  return fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n", child,
+                     Parent(parent), tablespace) +
+         OwnerAndSecurityStatements(parent, child);
+}
+
+std::string Recipes::OwnerAndSecurityStatements(const catalog::TableSnapshot& parent,
+                                                const std::string& child) {
+  return fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner)) +
+         FidelityStatements(conn_, parent, child);
+}
+
+std::string Recipes::BoundCheckStatement(const catalog::TableSnapshot& parent,
+                                         const planner::Action& action) {
+  const std::string key = conn_.QuoteIdentifier(parent.key_column);
+  const std::string type(catalog::ToString(parent.key_type));
+  // With the CHECK in place ATTACH can prove the bound without scanning the table under its lock.
+  return fmt::format(
+      "ALTER TABLE {0} ADD CONSTRAINT partitiond_bound CHECK ({1} IS NOT NULL AND {1} >= {2}::{4} "
+      "AND {1} < {3}::{4});\n",
+      Child(action), key, Literal(parent, action.from), Literal(parent, action.to), type);
+}
+
+std::string Recipes::Literal(const catalog::TableSnapshot& parent, catalog::KeyValue value) {
+  return conn_.QuoteLiteral(catalog::FormatKeyLiteral(value, parent.key_type));
 }
 
 asio::awaitable<void> Recipes::AttachExisting(const catalog::TableSnapshot& parent,
                                               const planner::Action& action) {
-  co_await RunInTransaction(AttachStatements(parent, action));
+  co_await RunInTransaction(OwnerAndSecurityStatements(parent, Child(action)) +
+                            AttachStatements(parent, action));
 }
 
 std::string Recipes::AttachStatements(const catalog::TableSnapshot& parent,
                                       const planner::Action& action) {
+  return BoundCheckStatement(parent, action) + AttachOnlyStatements(parent, action);
+}
+
+std::string Recipes::AttachOnlyStatements(const catalog::TableSnapshot& parent,
+                                          const planner::Action& action) {
   const std::string child = Child(action);
-  const std::string key = conn_.QuoteIdentifier(parent.key_column);
-  const std::string type(catalog::ToString(parent.key_type));
-  const std::string from =
-      conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.from, parent.key_type));
-  const std::string to = conn_.QuoteLiteral(catalog::FormatKeyLiteral(action.to, parent.key_type));
   std::string body =
-      fmt::format("ALTER TABLE {} OWNER TO {};\n", child, conn_.QuoteIdentifier(parent.owner));
-  body += FidelityStatements(conn_, parent, child);
-  // With the CHECK in place ATTACH can prove the bound without scanning the table under its lock.
-  body += fmt::format(
-      "ALTER TABLE {0} ADD CONSTRAINT partitiond_bound CHECK ({1} IS NOT NULL AND {1} >= {2}::{4} "
-      "AND {1} < {3}::{4});\n",
-      child, key, from, to, type);
-  body += fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({});\n",
-                      Parent(parent), child, from, to);
+      fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({});\n",
+                  Parent(parent), child, Literal(parent, action.from), Literal(parent, action.to));
   body += fmt::format("ALTER TABLE {} DROP CONSTRAINT partitiond_bound;", child);
   return body;
 }

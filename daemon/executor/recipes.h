@@ -22,6 +22,7 @@ enum class PartitionState {
   kDetachPending,        // a DETACH ... CONCURRENTLY that did not finish
   kDetachedByRetention,  // detached by our retention action (carries its mark), not yet finished
   kStandalone,           // a plain table that is not ours to drop
+  kPendingCreate,  // a new partition built beside a default partition, not attached yet (our mark)
 };
 
 class Recipes {
@@ -30,6 +31,10 @@ class Recipes {
       : conn_(conn), lock_timeout_(lock_timeout) {}
 
   asio::awaitable<PartitionState> ReadState(const std::string& schema, const std::string& name);
+  // ReadState for the partition a create action makes: kPendingCreate only when the table carries
+  // the mark CreateBesideDefault left for exactly this parent and range.
+  asio::awaitable<PartitionState> ReadCreateState(const catalog::TableSnapshot& parent,
+                                                  const planner::Action& action);
 
   // CREATE TABLE (LIKE parent INCLUDING ALL), owner and RLS as the parent's, a CHECK matching the
   // bound, ATTACH PARTITION (SHARE UPDATE EXCLUSIVE on the parent), drop the CHECK: all or nothing.
@@ -57,6 +62,51 @@ class Recipes {
   // Moves a detached table to `schema` and clears its retention mark, in one transaction.
   asio::awaitable<void> MoveToSchema(const planner::Action& action, const std::string& schema);
   asio::awaitable<void> DropTable(const planner::Action& action);
+
+  // With a default partition (default_partition.cc). ATTACH must prove that the default holds no
+  // row of the new range: by scanning it under ACCESS EXCLUSIVE, unless a validated CHECK on the
+  // default already excludes the range. Rows of the range that sit in the default are moved into
+  // the new table first, online. The steps, each resumable from ReadCreateState:
+  //  1. CreateBesideDefault: the new table, not attached, with the parent's owner and security,
+  //     a CHECK matching the bound and a mark naming the parent and range. One transaction.
+  //  2. MoveRowsFromDefault: rows of the range, in batches of `batch_rows`, each batch one
+  //     statement (its own transaction, under the session lock_timeout; rows locked by others are
+  //     skipped and taken by a later batch). Returns the rows moved.
+  //  3. Ranges ahead of now: ExcludeFromDefault adds CHECK (key < from OR key >= to) NOT VALID on
+  //     the default (ACCESS EXCLUSIVE for an instant, no scan); from then on the default refuses
+  //     rows of the range, so the rows that arrived meanwhile are moved (2 again), and
+  //     ValidateExclusion proves it with a scan under SHARE UPDATE EXCLUSIVE, which lets
+  //     inserts, updates and reads go on.
+  //  4. AttachBesideDefault: ATTACH (no scan of the default when 3 ran), drop the bound CHECK, the
+  //     exclusion and the mark. For ranges that hold now or the past (a current row may be arriving
+  //     in the default) there is no step 3: the transaction locks the parent against writes
+  //     (SHARE ROW EXCLUSIVE: inserts wait, reads go on) and the default, moves what arrived since
+  //     step 2 and attaches, and PostgreSQL scans the default under that lock.
+  asio::awaitable<void> CreateBesideDefault(const catalog::TableSnapshot& parent,
+                                            const planner::Action& action);
+  asio::awaitable<long long> MoveRowsFromDefault(const catalog::TableSnapshot& parent,
+                                                 const planner::Action& action, int batch_rows);
+  asio::awaitable<void> ExcludeFromDefault(const catalog::TableSnapshot& parent,
+                                           const planner::Action& action);
+  asio::awaitable<void> ValidateExclusion(const catalog::TableSnapshot& parent);
+  asio::awaitable<void> AttachBesideDefault(const catalog::TableSnapshot& parent,
+                                            const planner::Action& action);
+  // Before step 2 when the parent forces RLS: the default partition without FORCE (the new table
+  // never had it), so that the owner role's move sees every row; step 4 restores both.
+  asio::awaitable<void> SuspendForcedSecurity(const catalog::TableSnapshot& parent);
+  // After a failed create: removes the exclusion (if any) so the default accepts the range's rows
+  // again, and gives it back FORCE ROW LEVEL SECURITY. Best effort: errors are logged, not thrown.
+  asio::awaitable<void> RestoreDefaultQuietly(const catalog::TableSnapshot& parent);
+  // default_partition: create. A new, empty default partition with the parent's owner and
+  // security, attached in one transaction.
+  asio::awaitable<void> CreateDefault(const catalog::TableSnapshot& parent,
+                                      const planner::Action& action);
+  // default_partition: none. Returns false, changing nothing, when the default partition holds
+  // rows; else drops it, checking under ACCESS EXCLUSIVE (parent and default, for an instant) that
+  // it is still empty.
+  asio::awaitable<bool> DropDefaultIfEmpty(const catalog::TableSnapshot& parent,
+                                           const planner::Action& action);
+
   // Reads the partition's policies and grantees, then replaces them (and its RLS flags) with the
   // parent's, in one transaction.
   asio::awaitable<void> RepairFidelity(const catalog::TableSnapshot& parent,
@@ -69,6 +119,27 @@ class Recipes {
   // the connection was opened with (pg::SessionOptions::lock_timeout).
   asio::awaitable<void> RunOutsideTransaction(const std::string& statement);
   std::string AttachStatements(const catalog::TableSnapshot& parent, const planner::Action& action);
+  asio::awaitable<PartitionState> ReadMarkedState(const std::string& schema,
+                                                  const std::string& name,
+                                                  const std::optional<std::string>& pending_mark);
+  // BoundCheckStatement, then AttachOnlyStatements: ATTACH and drop the bound CHECK.
+  std::string AttachOnlyStatements(const catalog::TableSnapshot& parent,
+                                   const planner::Action& action);
+  std::string OwnerAndSecurityStatements(const catalog::TableSnapshot& parent,
+                                         const std::string& child);
+  // A key value as a quoted literal of the key's type (bounds cannot be parameters in DDL).
+  std::string Literal(const catalog::TableSnapshot& parent, catalog::KeyValue value);
+  // CREATE TABLE (LIKE parent ...) for `child`, its owner and security made the parent's.
+  std::string CreateLikeStatements(const catalog::TableSnapshot& parent, const std::string& child);
+  // ADD CONSTRAINT partitiond_bound on the child: lets ATTACH skip scanning it.
+  std::string BoundCheckStatement(const catalog::TableSnapshot& parent,
+                                  const planner::Action& action);
+  std::string PendingMark(const catalog::TableSnapshot& parent, const planner::Action& action);
+  // One statement: INSERT INTO child SELECT ... FROM (DELETE FROM ONLY default WHERE key in the
+  // action's range ...). `limit` 0: all such rows, else at most that many, skipping locked ones.
+  asio::awaitable<std::string> MoveStatement(const catalog::TableSnapshot& parent,
+                                             const planner::Action& action, int limit);
+  std::string Default(const catalog::TableSnapshot& parent);
   std::string MarkStatement(const catalog::TableSnapshot& parent, const planner::Action& action);
   std::string Parent(const catalog::TableSnapshot& parent);
   std::string Child(const planner::Action& action);

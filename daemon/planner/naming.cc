@@ -52,4 +52,11 @@ std::string PartitionName(std::string_view parent_table,
   return name;
 }
 
+std::string DefaultPartitionName(std::string_view parent_table) {
+  constexpr std::string_view kSuffix = "_default";
+  std::string name(Utf8Prefix(parent_table, kMaxIdentifierBytes - kSuffix.size()));
+  name += kSuffix;
+  return name;
+}
+
 }  // namespace partitiond::planner

@@ -25,12 +25,20 @@ std::string_view ToString(ActionKind kind) {
       return "archive";
     case ActionKind::kRepairFidelity:
       return "repair_fidelity";
+    case ActionKind::kCreateDefault:
+      return "create_default";
+    case ActionKind::kDropDefault:
+      return "drop_default";
   }
   return "unknown";
 }
 
 bool IsRetention(ActionKind kind) {
   return kind == ActionKind::kDrop || kind == ActionKind::kDetach || kind == ActionKind::kArchive;
+}
+
+bool IsOnDefault(ActionKind kind) {
+  return kind == ActionKind::kCreateDefault || kind == ActionKind::kDropDefault;
 }
 
 namespace {
@@ -224,9 +232,39 @@ void AppendCreates(const Pass& pass, TablePlan& plan) {
                               (it->second ? "an existing partition" : "another new partition"));
       continue;
     }
-    plan.actions.push_back({ActionKind::kCreate, pass.table.configured.schema, std::move(name),
-                            piece.lo, piece.hi, CreateReason(pass, piece)});
+    plan.actions.push_back({.kind = ActionKind::kCreate,
+                            .schema = pass.table.configured.schema,
+                            .partition = std::move(name),
+                            .from = piece.lo,
+                            .to = piece.hi,
+                            .reason = CreateReason(pass, piece),
+                            .ahead_of_now = piece.lo >= pass.BoundaryKey(pass.now_cell + 1)});
   }
+}
+
+void AppendDefaultPartition(const Pass& pass, TablePlan& plan) {
+  using config::DefaultPartitionPolicy;
+  const Partition* existing = pass.table.DefaultPartition();
+  if (pass.policy.default_partition == DefaultPartitionPolicy::kNone && existing != nullptr) {
+    plan.actions.push_back({.kind = ActionKind::kDropDefault,
+                            .schema = existing->schema,
+                            .partition = existing->name,
+                            .reason = "default_partition: none (removed only when empty)"});
+  }
+  if (pass.policy.default_partition != DefaultPartitionPolicy::kCreate || existing != nullptr) {
+    return;
+  }
+  std::string name = DefaultPartitionName(pass.table.configured.table);
+  for (const Partition& p : pass.table.partitions) {
+    if (p.name != name) continue;
+    plan.warnings.push_back("not creating default partition " + name +
+                            ": the name is already taken by a partition");
+    return;
+  }
+  plan.actions.push_back({.kind = ActionKind::kCreateDefault,
+                          .schema = pass.table.configured.schema,
+                          .partition = std::move(name),
+                          .reason = "default_partition: create"});
 }
 
 bool Expired(const Pass& pass, const Partition& p) {
@@ -345,6 +383,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
   AppendOrphans(pass, plan);
   AppendFidelityRepairs(pass, plan);
   AppendRetention(pass, plan);
+  AppendDefaultPartition(pass, plan);
   return plan;
 }
 

@@ -18,6 +18,9 @@
 //  * A partition left "detach pending" gets a finalize action before anything else.
 //  * A partition whose RLS flags, grants or policies drifted from the parent's gets a repair
 //    action (policy `fidelity: repair`) or a warning (`fidelity: report`), unless it expires now.
+//  * Default partition (policy default_partition): `create` adds <table>_default when there is
+//    none, `none` removes an existing one (the executor checks it is empty); both after the
+//    creates, whose executor moves stray rows out of an existing default partition first.
 //  * Names: <table>_pYYYYMMDD (start of range, local time), <table>_pYYYYMMDD_HH24MISS for
 //    sub-day intervals; if longer than 63 bytes the table part is cut (at a UTF-8 boundary), never
 //    the suffix. A name already taken by an existing partition gets no action and a warning.
@@ -32,10 +35,21 @@
 
 namespace partitiond::planner {
 
-enum class ActionKind { kCreate, kFinalizeDetach, kDrop, kDetach, kArchive, kRepairFidelity };
+enum class ActionKind {
+  kCreate,
+  kFinalizeDetach,
+  kDrop,
+  kDetach,
+  kArchive,
+  kRepairFidelity,
+  kCreateDefault,
+  kDropDefault,
+};
 std::string_view ToString(ActionKind kind);
 // Drop, detach and archive: the actions that take a partition out of the table.
 bool IsRetention(ActionKind kind);
+// Create and drop of the default partition: actions without a range (from and to unset).
+bool IsOnDefault(ActionKind kind);
 
 struct Action {
   ActionKind kind = ActionKind::kCreate;
@@ -44,6 +58,8 @@ struct Action {
   catalog::KeyValue from{};  // range of the partition; for retention actions its catalog bounds
   catalog::KeyValue to{};
   std::string reason;  // one line for humans: why this action
+  // Create only: the whole range lies after the cell holding now, so no current row belongs in it.
+  bool ahead_of_now = false;
 };
 
 struct TablePlan {
@@ -59,5 +75,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
 std::string PartitionName(std::string_view parent_table,
                           std::chrono::local_time<std::chrono::seconds> start_local,
                           const config::CalendarInterval& interval);
+// Name for a new default partition: <table>_default, the table part cut to fit 63 bytes.
+std::string DefaultPartitionName(std::string_view parent_table);
 
 }  // namespace partitiond::planner

@@ -249,7 +249,8 @@ TEST(ParseConfigTest, RejectsUnknownTableKey) {
   EXPECT_EQ(
       ErrorOf(TableYaml("        retension: 1 month\n")),
       "test.yaml:7:9: unknown key \"retension\" in a table; allowed keys: name, interval, "
-      "premake, retention, retention_action, archive_dir, archive_schema, timezone, fidelity");
+      "premake, retention, retention_action, archive_dir, archive_schema, timezone, fidelity, "
+      "default_partition");
 }
 
 TEST(ParseConfigTest, RejectsUnknownDatabaseKey) {
@@ -486,6 +487,19 @@ TEST(ParseConfigTest, RejectsInvalidArchiveSchema) {
   EXPECT_EQ(ErrorOf(TableYaml("        retention_action: detach\n        archive_schema: a.b\n")),
             "test.yaml:8:25: archive_schema: invalid schema name 'a.b': unexpected character '.' "
             "at position 2");
+}
+
+TEST(ParseConfigTest, ReadsDefaultPartitionPolicy) {
+  using config::DefaultPartitionPolicy;
+  auto policy = [](const std::string& yaml) {
+    return ParseConfig(TableYaml(yaml), "test.yaml").databases[0].tables[0].default_partition;
+  };
+  EXPECT_EQ(policy(""), DefaultPartitionPolicy::kKeep);
+  EXPECT_EQ(policy("        default_partition: keep\n"), DefaultPartitionPolicy::kKeep);
+  EXPECT_EQ(policy("        default_partition: create\n"), DefaultPartitionPolicy::kCreate);
+  EXPECT_EQ(policy("        default_partition: none\n"), DefaultPartitionPolicy::kNone);
+  EXPECT_EQ(ErrorOf(TableYaml("        default_partition: drop\n")),
+            "test.yaml:7:28: default_partition: expected keep, create or none, got \"drop\"");
 }
 
 TEST(ParseConfigTest, RejectsUnknownRetentionAction) {

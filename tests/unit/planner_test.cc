@@ -625,5 +625,47 @@ TEST(PlanTableTest, WarnsWhenAdoptedBoundariesAreNotAtLocalMidnight) {
               IsEmpty());
 }
 
+TEST(PlannerTest, CreatesAheadOfNowAreMarkedSoTheDefaultCanExcludeTheirRange) {
+  const TablePlan plan = PlanTable(Table({DefaultPart()}), Policy(kMonthly, 2), Now(2027, 3, 15));
+  std::vector<std::string> ahead;
+  for (const Action& a : plan.actions)
+    ahead.push_back(a.partition + (a.ahead_of_now ? " ahead" : ""));
+  EXPECT_THAT(ahead,
+              ElementsAre("events_p20270301", "events_p20270401 ahead", "events_p20270501 ahead"));
+}
+
+TEST(PlannerTest, DefaultPartitionPolicyCreatesOrRemovesTheDefaultAfterTheCreates) {
+  config::TableConfig create = Policy(kMonthly, 0);
+  create.default_partition = config::DefaultPartitionPolicy::kCreate;
+  const TablePlan made = PlanTable(Table({}), create, Now(2027, 3, 15));
+  ASSERT_EQ(made.actions.size(), 2u);
+  EXPECT_EQ(made.actions[1].kind, ActionKind::kCreateDefault);
+  EXPECT_EQ(made.actions[1].partition, "events_default");
+  EXPECT_THAT(PlanTable(Table({DefaultPart()}), create, Now(2027, 3, 15)).actions.size(), 1u);
+
+  config::TableConfig none = Policy(kMonthly, 0);
+  none.default_partition = config::DefaultPartitionPolicy::kNone;
+  const TablePlan removed = PlanTable(Table({DefaultPart()}), none, Now(2027, 3, 15));
+  ASSERT_EQ(removed.actions.size(), 2u);
+  EXPECT_EQ(removed.actions[0].kind, ActionKind::kCreate);
+  EXPECT_EQ(removed.actions[1].kind, ActionKind::kDropDefault);
+  EXPECT_EQ(removed.actions[1].partition, "events_default");
+  EXPECT_THAT(PlanTable(Table({}), none, Now(2027, 3, 15)).actions.size(), 1u);
+  // keep (the default) leaves it alone either way.
+  EXPECT_THAT(
+      PlanTable(Table({DefaultPart()}), Policy(kMonthly, 0), Now(2027, 3, 15)).actions.size(), 1u);
+}
+
+TEST(PlannerTest, DefaultPartitionNameIsCutToSixtyThreeBytes) {
+  EXPECT_EQ(DefaultPartitionName("events"), "events_default");
+  const std::string long_name(70, 'x');
+  EXPECT_EQ(DefaultPartitionName(long_name), std::string(55, 'x') + "_default");
+  // Not in the middle of a UTF-8 sequence: 27 two-byte letters are 54 bytes, the 28th would end
+  // at 56.
+  std::string umlauts;
+  for (int i = 0; i < 30; ++i) umlauts += "\xc3\xa4";
+  EXPECT_EQ(DefaultPartitionName(umlauts).size(), 54u + 8u);
+}
+
 }  // namespace
 }  // namespace partitiond::planner
