@@ -15,11 +15,15 @@ CREATE TABLE vuln.merge_events (
     previous_digest text,
     merged_digest   text        NOT NULL,
     payload         jsonb       NOT NULL DEFAULT '{}',
+    -- A hot field extracted from the payload (the seed's "generated columns: extract JSONB hot
+    -- keys"): computed on write, so queries filter and index it without parsing jsonb.
+    severity        text        GENERATED ALWAYS AS (payload->>'severity') STORED,
     PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 
 CREATE INDEX merge_events_tenant_advisory_idx ON vuln.merge_events (tenant_id, advisory_key, created_at DESC);
 CREATE INDEX merge_events_created_idx ON vuln.merge_events USING brin (created_at);
+CREATE INDEX merge_events_severity_idx ON vuln.merge_events (tenant_id, severity, created_at DESC);
 
 ALTER TABLE vuln.merge_events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON vuln.merge_events

@@ -323,6 +323,27 @@ TEST_F(ArchiveTest, UnwritableArchiveDirDropsNothingAndSaysWhy) {
   ExpectNextPassArchives(config, 1000);
 }
 
+// The daemon is not a superuser: as a member of the owner role it is subject to FORCE ROW LEVEL
+// SECURITY, and a policy that hides rows from it must not hide them from the archive (which
+// would then verify an empty file against an equally filtered count(*) and drop the partition).
+TEST_F(ArchiveTest, ForcedRowLevelSecurityHidesNoRowsFromTheArchive) {
+  CreateEvents(500);
+  conn_->Exec(
+      "ALTER TABLE app.events_p20240101 ENABLE ROW LEVEL SECURITY;"
+      "ALTER TABLE app.events_p20240101 FORCE ROW LEVEL SECURITY;"
+      "CREATE POLICY tenant_isolation ON app.events_p20240101 USING "
+      "(current_setting('app.tenant_id', true) IS NOT NULL AND false)");
+  const std::string config = Config(ArchiveDir());
+  const CliResult once = RunCli(fmt::format("once --config {} --now {}", config, kNow));
+  ASSERT_EQ(once.exit_code, 0) << once.out << once.err;
+  ASSERT_THAT(Files(".manifest.json"), SizeIs(1));
+  EXPECT_THAT(ReadText(Files(".manifest.json")[0]), HasSubstr("\"rows\": 500"));
+  const CliResult restore =
+      RunCli(fmt::format("restore --config {} {}", config, Files(".manifest.json")[0]));
+  ASSERT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  EXPECT_EQ(Differences("app.events_p20240101"), 0);
+}
+
 TEST_F(ArchiveTest, DetachIntoArchiveSchemaKeepsTheTable) {
   CreateEvents(100);
   conn_->Exec("CREATE SCHEMA old_events");

@@ -106,8 +106,7 @@ class DaemonTest : public DatabaseTest {
   }
   // The config for this test's database in the shared cluster, as partitiond.yaml.
   std::string WriteDaemonConfig(const std::string& tables_yaml, int max_attempts = 3) {
-    return WriteFile("partitiond.yaml",
-                     ConfigText(PgCluster::Shared().ConnInfo(dbname_), tables_yaml, max_attempts));
+    return WriteFile("partitiond.yaml", ConfigText(DaemonConnInfo(), tables_yaml, max_attempts));
   }
 
   long long AuditRowsFrom(pid_t pid) {
@@ -285,9 +284,11 @@ TEST_F(BlockedDropTest, SigtermMidActionExitsZeroWithinTenSeconds) {
 }
 
 TEST_F(DaemonTest, StandbyOnlyObservesAndActsOncePromoted) {
+  // The daemon's role and grants first, so that the base backup already has them.
+  GrantDaemon();
   std::unique_ptr<PgCluster> standby = PgCluster::Shared().StartStandby();
   const std::string config =
-      WriteFile("standby.yaml", ConfigText(standby->ConnInfo(dbname_), kMonthlyEvents));
+      WriteFile("standby.yaml", ConfigText(DaemonConnInfo(*standby), kMonthlyEvents));
   const std::string primary_before = CatalogFingerprint();
   pg::Connection on_standby = standby->Connect(dbname_);
   const std::string standby_before =
@@ -384,8 +385,8 @@ TEST_F(DaemonTest, AHungDatabaseStallsNeitherTheOthersNorTheMetricsEndpoint) {
           password_file + "\" } }\nmaintenance: " + Maintenance(3) +
           "\ndatabases:\n  - name: hung\n    conninfo: \"host=127.0.0.1 port=" +
           std::to_string(hung.port()) + " dbname=x user=x\"\n    tables:\n" + kMonthlyEvents +
-          "  - name: test\n    conninfo: \"" + PgCluster::Shared().ConnInfo(dbname_) +
-          "\"\n    tables:\n" + kMonthlyEvents);
+          "  - name: test\n    conninfo: \"" + DaemonConnInfo() + "\"\n    tables:\n" +
+          kMonthlyEvents);
   auto daemon = StartDaemon("hung+test", config);
   const auto listening =
       daemon->WaitForLine(std::regex(R"(metrics listening on 127\.0\.0\.1:(\d+))"), kWait);

@@ -20,19 +20,18 @@ class FidelityTest : public DatabaseTest {
     // Roles are cluster-wide: names carry the database so tests never collide.
     app_ = dbname_ + "_app";
     auditor_ = dbname_ + "_auditor";
-    owner_ = dbname_ + "_owner";
-    for (const auto& role : {app_, auditor_, owner_}) {
+    for (const auto& role : {app_, auditor_}) {
       conn_->Exec("CREATE ROLE " + conn_->QuoteIdentifier(role));
     }
     const std::string app = conn_->QuoteIdentifier(app_);
     const std::string auditor = conn_->QuoteIdentifier(auditor_);
     conn_->Exec("CREATE SCHEMA app; GRANT USAGE ON SCHEMA app TO " + app + ", " + auditor + ", " +
-                conn_->QuoteIdentifier(owner_) + ";" +
+                conn_->QuoteIdentifier(owner_role_) + ";" +
                 "CREATE TABLE app.events (tenant_id uuid NOT NULL, at timestamptz NOT NULL, "
                 "payload jsonb, kind text GENERATED ALWAYS AS (payload->>'kind') STORED, "
                 "PRIMARY KEY (tenant_id, at)) PARTITION BY RANGE (at);"
                 "ALTER TABLE app.events OWNER TO " +
-                conn_->QuoteIdentifier(owner_) +
+                conn_->QuoteIdentifier(owner_role_) +
                 ";"
                 "ALTER TABLE app.events ENABLE ROW LEVEL SECURITY;"
                 "ALTER TABLE app.events FORCE ROW LEVEL SECURITY;"
@@ -69,7 +68,7 @@ class FidelityTest : public DatabaseTest {
     return app.Exec("SELECT count(*) FROM " + relation).GetInt(0, 0);
   }
 
-  std::string app_, auditor_, owner_;
+  std::string app_, auditor_;
 };
 
 TEST_F(FidelityTest, NewPartitionsCarryTheParentsSecurity) {
@@ -99,7 +98,7 @@ TEST_F(FidelityTest, DirectQueriesOnOurPartitionsSeeOneTenantWhilePlainPartition
       "CREATE TABLE app.events_naive PARTITION OF app.events FOR VALUES FROM ('2027-01-01') TO "
       "('2027-02-01'); GRANT SELECT ON app.events_naive TO " +
       conn_->QuoteIdentifier(app_));
-  conn_->Exec(std::string("SET ROLE ") + conn_->QuoteIdentifier(owner_) +
+  conn_->Exec(std::string("SET ROLE ") + conn_->QuoteIdentifier(owner_role_) +
               "; SET app.tenant_id = '" + kTenantA + "';" +
               "INSERT INTO app.events (tenant_id, at) VALUES ('" + kTenantA +
               "', '2026-11-10'), ('" + kTenantA + "', '2027-01-10');" + "SET app.tenant_id = '" +

@@ -33,9 +33,9 @@ class OnceTest : public DatabaseTest {
 TEST_F(OnceTest, PremakesFromAnEmptyParentWithTheLowLockRecipe) {
   // A long reader of the parent holds ACCESS SHARE: CREATE TABLE ... PARTITION OF (ACCESS
   // EXCLUSIVE) would time out here; LIKE + ATTACH (SHARE UPDATE EXCLUSIVE) does not conflict.
+  const std::string config = WriteConfig(kMonthlyEvents);
   pg::Connection reader = PgCluster::Shared().Connect(dbname_);
   reader.Exec("BEGIN; SELECT count(*) FROM app.events;");
-  const std::string config = WriteConfig(kMonthlyEvents);
   const CliResult r = RunCli("once --config " + config + " --now 2026-11-25T10:00:00Z");
   reader.Exec("COMMIT");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

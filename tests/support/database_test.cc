@@ -27,6 +27,47 @@ void DatabaseTest::SetUp() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "partitiond-case-XXXXXX").string();
   ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
   tmp_dir_ = tmpl;
+  // Roles are cluster-wide: their names carry the database's, so tests never share them.
+  owner_role_ = dbname_ + "_owner";
+  daemon_role_ = dbname_ + "_partitiond";
+  conn_->Exec("CREATE ROLE " + conn_->QuoteIdentifier(owner_role_) + " NOLOGIN");
+  // Before the test creates anything, as on a fresh database: the state schema exists from here
+  // on, so "nothing changed" fingerprints taken by tests already include it.
+  ASSERT_NO_FATAL_FAILURE(RunRoleSql());
+}
+
+void DatabaseTest::RunRoleSql() {
+  const std::string log = tmp_dir_ + "/role.sql.log";
+  const int status = RunShell(fmt::format(
+      "{} -f {} -v owner_role={} -v daemon_role={} >{} 2>&1",
+      PgCluster::Shared().PsqlCommand(dbname_), ShellQuote(PARTITIOND_SOURCE_DIR "/sql/role.sql"),
+      ShellQuote(owner_role_), ShellQuote(daemon_role_), ShellQuote(log)));
+  ASSERT_EQ(status, 0) << "sql/role.sql failed:\n" << ReadFile(log);
+}
+
+void DatabaseTest::GrantDaemon() {
+  // The bootstrap superuser's schemas and relations, except the system's and the state schema
+  // (which role.sql deliberately leaves to the superuser, so the daemon cannot rewrite its audit
+  // trail). ALTER TABLE takes the table's indexes and identity sequences along.
+  const pg::Result handover = conn_->Exec(
+      "SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, $1::text) FROM pg_namespace n "
+      "WHERE n.nspowner = 'postgres'::regrole AND n.nspname NOT IN ('public', 'partitiond', "
+      "'information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
+      "UNION ALL SELECT format('ALTER TABLE %s OWNER TO %I', c.oid::regclass, $1::text) "
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relowner = 'postgres'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+      "AND n.nspname NOT IN ('partitiond', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+      {owner_role_});
+  if (handover.rows() == 0) return;
+  std::string sql = "BEGIN; SET LOCAL lock_timeout = '10s';";
+  for (int i = 0; i < handover.rows(); ++i) sql += fmt::format(" {};", handover.Get(i, 0));
+  conn_->Exec(sql + " COMMIT;");
+  ASSERT_NO_FATAL_FAILURE(RunRoleSql());
+}
+
+std::string DatabaseTest::DaemonConnInfo(const PgCluster& cluster) {
+  GrantDaemon();
+  return cluster.ConnInfo(dbname_, daemon_role_);
 }
 
 void DatabaseTest::TearDown() {
@@ -57,7 +98,7 @@ std::string DatabaseTest::WriteConfig(const std::string& tables_yaml,
       "  - name: test\n"
       "    conninfo: \"{}\"\n"
       "    tables:\n{}",
-      log_yaml, maintenance_yaml, PgCluster::Shared().ConnInfo(dbname_), tables_yaml);
+      log_yaml, maintenance_yaml, DaemonConnInfo(), tables_yaml);
   return WriteFile("partitiond.yaml", text);
 }
 

@@ -1,5 +1,12 @@
 // Fixture for integration tests: a fresh database in the shared throwaway cluster, a superuser
 // connection to it, and helpers to write a config and run the real partitiond binary on it.
+//
+// Least privilege: the daemon under test never connects as a superuser. SetUp makes two roles
+// for the test's database: owner_role_, an ordinary NOLOGIN role that owns the managed tables
+// (as an application's migration role would), and daemon_role_, created and granted by
+// sql/role.sql exactly as the README tells operators to. conn_ stays the superuser, so tests set
+// up whatever they need; the configs the fixture writes (WriteConfig, DaemonConnInfo) first hand
+// everything the superuser created in the test's schemas to owner_role_ and re-run role.sql.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -30,6 +37,14 @@ class DatabaseTest : public ::testing::Test {
                           const std::string& maintenance_yaml =
                               "{ lock_timeout: 100ms, max_attempts: 3, statement_timeout: 30s }",
                           const std::string& log_yaml = "{ level: debug }");
+  // libpq conninfo for the daemon: this test's database on `cluster` (a standby, say), as
+  // daemon_role_. Calls GrantDaemon() first.
+  std::string DaemonConnInfo(const PgCluster& cluster = PgCluster::Shared());
+  // Gives owner_role_ every schema and table (with its indexes and identity sequences) that the
+  // superuser created outside the system schemas and the daemon's state schema, then re-runs
+  // sql/role.sql when anything changed hands. Idempotent. Takes ACCESS EXCLUSIVE on what it
+  // hands over: call it before a test's own sessions lock those tables.
+  void GrantDaemon();
   // Schema app and app.events (id identity, at timestamptz), RANGE-partitioned on `at`, empty.
   void CreateMonthlyEvents();
   // Writes arbitrary text to a file in the test's temporary directory; returns its path.
@@ -48,8 +63,14 @@ class DatabaseTest : public ::testing::Test {
   std::string QueryText(const std::string& sql);
 
   std::string dbname_;
+  std::string owner_role_;   // owns the managed tables; not a superuser, cannot log in
+  std::string daemon_role_;  // what the daemon connects as; made by sql/role.sql
   std::optional<pg::Connection> conn_;
   std::string tmp_dir_;
+
+ private:
+  // Runs sql/role.sql on this test's database for daemon_role_ and owner_role_.
+  void RunRoleSql();
 };
 
 }  // namespace partitiond::testing

@@ -148,8 +148,13 @@ std::string PgCluster::CreateDatabase(const std::string& prefix) {
   return name;
 }
 
-std::string PgCluster::ConnInfo(const std::string& dbname) const {
-  return fmt::format("host={} port={} user=postgres dbname={}", dir_, port_, dbname);
+std::string PgCluster::ConnInfo(const std::string& dbname, const std::string& user) const {
+  return fmt::format("host={} port={} user={} dbname={}", dir_, port_, user, dbname);
+}
+
+std::string PgCluster::PsqlCommand(const std::string& dbname) const {
+  return fmt::format("{}/psql -X -v ON_ERROR_STOP=1 -h {} -p {} -U postgres -d {}", kPgBin,
+                     ShellQuote(dir_), port_, ShellQuote(dbname));
 }
 
 pg::Connection PgCluster::Connect(const std::string& dbname) const {

@@ -22,8 +22,11 @@ class PgCluster {
 
   // A fresh, empty database whose name starts with `prefix`; returns its name.
   std::string CreateDatabase(const std::string& prefix);
-  // libpq conninfo for `dbname` as the cluster's superuser.
-  std::string ConnInfo(const std::string& dbname) const;
+  // libpq conninfo for `dbname` as `user` (by default the cluster's superuser).
+  std::string ConnInfo(const std::string& dbname, const std::string& user = "postgres") const;
+  // The start of a psql command line (shell words) connected to `dbname` as the superuser, with
+  // no psqlrc and ON_ERROR_STOP; append -f FILE, -v NAME=VALUE, ...
+  std::string PsqlCommand(const std::string& dbname) const;
   pg::Connection Connect(const std::string& dbname) const;
 
   // A hot standby of this cluster, streaming from it: pg_basebackup -R into a new temporary
