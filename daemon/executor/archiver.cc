@@ -178,10 +178,15 @@ asio::awaitable<archive::Manifest> ArchiveJob::WriteAndVerify() {
 
 asio::awaitable<void> ArchiveJob::Run(std::chrono::milliseconds lock_timeout) {
   const std::string child = conn.QuoteQualified(action.schema, action.partition);
+  // The daemon owns the table through the owner role, so FORCE ROW LEVEL SECURITY would filter
+  // count(*) and COPY alike: an archive of only the rows it may see would verify, and the rest
+  // would be dropped. NO FORCE (undone by a rollback; on success the table is dropped) lets the
+  // owner see every row; row_security = off turns any policy still in the way into an error.
   co_await conn.AsyncExec(fmt::format(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '{}'; "
+      "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '{0}'; "
       "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; "
-      "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+      "LOCK TABLE {1} IN ACCESS EXCLUSIVE MODE; ALTER TABLE {1} NO FORCE ROW LEVEL SECURITY; "
+      "SET LOCAL row_security = off",
       pg::ToPgDuration(lock_timeout), child));
   const archive::Manifest manifest = co_await WriteAndVerify();
   StepTimer drop(env, steps, "drop");
