@@ -101,9 +101,9 @@ class Recipes {
   // security, attached in one transaction.
   asio::awaitable<void> CreateDefault(const catalog::TableSnapshot& parent,
                                       const planner::Action& action);
-  // default_partition: none. Returns false, changing nothing, when the default partition holds
-  // rows; else drops it, checking under ACCESS EXCLUSIVE (parent and default, for an instant) that
-  // it is still empty.
+  // default_partition: none. Drops the default partition if it is empty, checked under ACCESS
+  // EXCLUSIVE on the parent and the default (for an instant: the check stops at the first row).
+  // Returns false, changing nothing, when it holds rows.
   asio::awaitable<bool> DropDefaultIfEmpty(const catalog::TableSnapshot& parent,
                                            const planner::Action& action);
 
