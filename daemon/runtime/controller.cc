@@ -33,6 +33,8 @@ int Controller::Run() {
                config_.source);
   NotifyReady(StatusLine());
   io_.run();
+  // The endpoint's render thread logs too; it ends first so that this is the last line.
+  server_.reset();
   spdlog::info("partitiond stopped");
   return 0;
 }
