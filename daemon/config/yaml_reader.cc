@@ -58,6 +58,8 @@ void Field::FailAtKey(std::string_view message) const { source_->Fail(key_mark_,
 
 std::string Field::String() const {
   if (!node_.IsScalar()) Fail(key_ + ": expected a string, got " + DescribeNode(node_));
+  // libpq, paths and identifiers all end at a NUL: "a\0b" would silently mean "a".
+  if (node_.Scalar().find('\0') != std::string::npos) Fail(key_ + ": contains a NUL byte (\\0)");
   return node_.Scalar();
 }
 

@@ -44,7 +44,7 @@ class Field {
   [[noreturn]] void Fail(std::string_view message) const;
   [[noreturn]] void FailAtKey(std::string_view message) const;
 
-  // The scalar text; fails on lists, mappings and empty values.
+  // The scalar text; fails on lists, mappings, empty values and text holding a NUL byte.
   std::string String() const;
   // A whole number within [min, max].
   std::int64_t Integer(std::int64_t min, std::int64_t max) const;

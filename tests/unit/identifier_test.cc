@@ -102,13 +102,42 @@ TEST(ParseQualifiedNameTest, RejectsWhitespaceAroundParts) {
 
 TEST(ParseQualifiedNameTest, ShowsControlCharactersEscaped) {
   EXPECT_EQ(ErrorOf("public.t\n"),
-            "invalid table name 'public.t\n': unexpected character '\\x0a' at position 9");
+            "invalid table name 'public.t\\x0a': unexpected character '\\x0a' at position 9");
+}
+
+TEST(ParseQualifiedNameTest, RejectsControlCharactersInsideQuotes) {
+  EXPECT_EQ(ErrorOf("app.\"ev\nents\""),
+            "invalid table name 'app.\"ev\\x0aents\"': control character \\x0a in a name");
+  EXPECT_EQ(ErrorOf(std::string("app.\"ev\0ents\"", 13)),
+            "invalid table name 'app.\"ev\\x00ents\"': control character \\x00 in a name");
+}
+
+TEST(ParseQualifiedNameTest, RejectsBytesThatAreNotUtf8) {
+  EXPECT_EQ(ErrorOf("app.\"ev\xff"
+                    "ents\""),
+            "invalid table name 'app.\"ev\\xffents\"': byte \\xff is not UTF-8");
+  // A truncated sequence (the first two bytes of a euro sign), unquoted.
+  EXPECT_EQ(ErrorOf("app.ev\xe2\x82"),
+            "invalid table name 'app.ev\\xe2\\x82': byte \\xe2 is not UTF-8");
+}
+
+TEST(ParseQualifiedNameTest, AcceptsUnicodeAndExactlySixtyThreeBytes) {
+  std::string euros;
+  for (int i = 0; i < 21; ++i) euros += "\xe2\x82\xac";
+  const QualifiedName name = ParseQualifiedName("app.\"" + euros + "\"");
+  EXPECT_EQ(name.table, euros);
+  EXPECT_EQ(ParseQualifiedName("\xc3\xbcn\xc3\xaf"
+                               "code.t")
+                .schema,
+            "\xc3\xbcn\xc3\xaf"
+            "code");
 }
 
 TEST(ParseQualifiedNameTest, RejectsPartsLongerThanSixtyThreeBytes) {
   const std::string too_long(64, 'a');
-  EXPECT_EQ(ErrorOf("s." + too_long), "invalid table name 's." + too_long + "': identifier \"" +
-                                          too_long + "\" is longer than 63 bytes");
+  EXPECT_EQ(ErrorOf("s." + too_long),
+            "invalid table name 's." + too_long + "': identifier \"" + too_long +
+                "\" is longer than 63 bytes (PostgreSQL would truncate it)");
 }
 
 TEST(QualifiedNameTest, ToStringLeavesPlainNamesBare) {
