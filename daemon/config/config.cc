@@ -44,14 +44,7 @@ LogConfig ParseLog(const Field& field) {
     }
   }
   if (const std::optional<Field> format = map.Find("format")) {
-    const std::string text = format->String();
-    if (text == "text") {
-      log.format = LogFormat::kText;
-    } else if (text == "json") {
-      log.format = LogFormat::kJson;
-    } else {
-      format->Fail("format: expected text or json, got \"" + text + "\"");
-    }
+    log.format = format->OneOf<LogFormat>({{"text", LogFormat::kText}, {"json", LogFormat::kJson}});
   }
   return log;
 }

@@ -23,12 +23,9 @@ std::string FirstAt(const YAML::Mark& mark) {
 }
 
 RetentionAction ReadRetentionAction(const Field& field) {
-  const std::string text = field.String();
-  for (const RetentionAction action :
-       {RetentionAction::kDrop, RetentionAction::kDetach, RetentionAction::kArchive}) {
-    if (ToString(action) == text) return action;
-  }
-  field.Fail("retention_action: expected drop, detach or archive, got \"" + text + "\"");
+  return field.OneOf<RetentionAction>({{"drop", RetentionAction::kDrop},
+                                       {"detach", RetentionAction::kDetach},
+                                       {"archive", RetentionAction::kArchive}});
 }
 
 void ReadRetention(const Mapping& map, TableConfig& table) {
@@ -87,23 +84,13 @@ Located<TableConfig> ParseTable(const Field& item) {
   ReadRetention(map, table);
   ReadTimeZone(map.Find("timezone"), item, table);
   if (const std::optional<Field> fidelity = map.Find("fidelity")) {
-    const std::string text = fidelity->String();
-    if (text != "repair" && text != "report") {
-      fidelity->Fail("fidelity: expected repair or report, got \"" + text + "\"");
-    }
-    table.repair_fidelity = text == "repair";
+    table.repair_fidelity = fidelity->OneOf<bool>({{"repair", true}, {"report", false}});
   }
   if (const std::optional<Field> field = map.Find("default_partition")) {
-    const std::string text = field->String();
-    if (text == "keep") {
-      table.default_partition = DefaultPartitionPolicy::kKeep;
-    } else if (text == "create") {
-      table.default_partition = DefaultPartitionPolicy::kCreate;
-    } else if (text == "none") {
-      table.default_partition = DefaultPartitionPolicy::kNone;
-    } else {
-      field->Fail("default_partition: expected keep, create or none, got \"" + text + "\"");
-    }
+    table.default_partition =
+        field->OneOf<DefaultPartitionPolicy>({{"keep", DefaultPartitionPolicy::kKeep},
+                                              {"create", DefaultPartitionPolicy::kCreate},
+                                              {"none", DefaultPartitionPolicy::kNone}});
   }
   return located;
 }

@@ -1,5 +1,7 @@
 #include "daemon/config/yaml_reader.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <utility>
 
@@ -61,6 +63,16 @@ std::string Field::String() const {
   // libpq, paths and identifiers all end at a NUL: "a\0b" would silently mean "a".
   if (node_.Scalar().find('\0') != std::string::npos) Fail(key_ + ": contains a NUL byte (\\0)");
   return node_.Scalar();
+}
+
+void Field::FailNotOneOf(const std::string& text,
+                         const std::vector<std::string_view>& names) const {
+  std::string expected;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) expected += i + 1 == names.size() ? " or " : ", ";
+    expected += names[i];
+  }
+  Fail(fmt::format("{}: expected {}, got \"{}\"", key_, expected, text));
 }
 
 std::int64_t Field::Integer(std::int64_t min, std::int64_t max) const {

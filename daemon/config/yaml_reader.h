@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -43,6 +44,8 @@ class Field {
 
   [[noreturn]] void Fail(std::string_view message) const;
   [[noreturn]] void FailAtKey(std::string_view message) const;
+  [[noreturn]] void FailNotOneOf(const std::string& text,
+                                 const std::vector<std::string_view>& names) const;
 
   // The scalar text; fails on lists, mappings, empty values and text holding a NUL byte.
   std::string String() const;
@@ -50,6 +53,19 @@ class Field {
   std::int64_t Integer(std::int64_t min, std::int64_t max) const;
   // The items of a list, each keyed "KEY[i]".
   std::vector<Field> Items() const;
+
+  // The scalar as the value paired with its text in `choices`; any other text fails with
+  // "KEY: expected a, b or c, got "text"".
+  template <typename T>
+  T OneOf(std::initializer_list<std::pair<std::string_view, T>> choices) const {
+    const std::string text = String();
+    std::vector<std::string_view> names;
+    for (const auto& [name, value] : choices) {
+      if (name == text) return value;
+      names.push_back(name);
+    }
+    FailNotOneOf(text, names);
+  }
 
   // fn(text) converts the scalar; a std::invalid_argument it throws becomes "KEY: what()" here.
   template <typename Fn>
