@@ -38,8 +38,7 @@ std::string Recipes::Default(const catalog::TableSnapshot& parent) {
 
 std::string Recipes::PendingMark(const catalog::TableSnapshot& parent,
                                  const planner::Action& action) {
-  return fmt::format("partitiond: new partition of {} lower {} upper {}", parent.oid,
-                     action.from.count(), action.to.count());
+  return MarkText("partitiond: new partition", parent, action);
 }
 
 asio::awaitable<void> Recipes::CreateBesideDefault(const catalog::TableSnapshot& parent,
@@ -67,11 +66,7 @@ asio::awaitable<std::string> Recipes::MoveStatement(const catalog::TableSnapshot
     columns += conn_.QuoteIdentifier(r.Get(i, 0));
   }
   const std::string def = Default(parent);
-  const std::string key = conn_.QuoteIdentifier(parent.key_column);
-  const std::string type(catalog::ToString(parent.key_type));
-  const std::string in_range =
-      fmt::format("{0} >= {1}::{3} AND {0} < {2}::{3}", key, Literal(parent, action.from),
-                  Literal(parent, action.to), type);
+  const std::string in_range = InRange(parent, action);
   // Columns by name: the default's column order may differ from the parent's (a table attached
   // as default, dropped columns). The DELETE and the INSERT are one statement, so a row is either
   // still in the default or in the new table, never both or neither.

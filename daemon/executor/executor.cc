@@ -52,8 +52,7 @@ asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& ta
   auto finish = [&](Outcome outcome) {
     result.outcome = outcome;
     if (outcome == Outcome::kOk) result.error.clear(), result.sqlstate.clear();
-    result.duration =
-        std::chrono::duration_cast<std::chrono::milliseconds>(env_.SteadyNow() - started);
+    result.duration = Since(env_, started);
     return result;
   };
   result.attempts = 1;
@@ -197,14 +196,11 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
   // Archive steps are audited one by one; the others are short enough to be one record.
   auto step_started = env_.SteadyNow();
   auto record = [&](const char* step) {
-    const auto now = env_.SteadyNow();
     if (archive) {
       result.steps.push_back(
-          {.step = step,
-           .outcome = Outcome::kOk,
-           .duration = std::chrono::duration_cast<std::chrono::milliseconds>(now - step_started)});
+          {.step = step, .outcome = Outcome::kOk, .duration = Since(env_, step_started)});
     }
-    step_started = now;
+    step_started = env_.SteadyNow();
   };
   const PartitionState state = co_await recipes_.ReadState(action.schema, action.partition);
   if (state == PartitionState::kGone) co_return true;

@@ -79,13 +79,16 @@ std::string Recipes::OwnerAndSecurityStatements(const catalog::TableSnapshot& pa
 
 std::string Recipes::BoundCheckStatement(const catalog::TableSnapshot& parent,
                                          const planner::Action& action) {
-  const std::string key = conn_.QuoteIdentifier(parent.key_column);
-  const std::string type(catalog::ToString(parent.key_type));
   // With the CHECK in place ATTACH can prove the bound without scanning the table under its lock.
   return fmt::format(
-      "ALTER TABLE {0} ADD CONSTRAINT partitiond_bound CHECK ({1} IS NOT NULL AND {1} >= {2}::{4} "
-      "AND {1} < {3}::{4});\n",
-      Child(action), key, Literal(parent, action.from), Literal(parent, action.to), type);
+      "ALTER TABLE {} ADD CONSTRAINT partitiond_bound CHECK ({} IS NOT NULL AND {});\n",
+      Child(action), conn_.QuoteIdentifier(parent.key_column), InRange(parent, action));
+}
+
+std::string Recipes::InRange(const catalog::TableSnapshot& parent, const planner::Action& action) {
+  return fmt::format("{0} >= {1}::{3} AND {0} < {2}::{3}", conn_.QuoteIdentifier(parent.key_column),
+                     Literal(parent, action.from), Literal(parent, action.to),
+                     catalog::ToString(parent.key_type));
 }
 
 std::string Recipes::Literal(const catalog::TableSnapshot& parent, catalog::KeyValue value) {
@@ -113,12 +116,16 @@ std::string Recipes::AttachOnlyStatements(const catalog::TableSnapshot& parent,
   return body;
 }
 
+std::string Recipes::MarkText(std::string_view what, const catalog::TableSnapshot& parent,
+                              const planner::Action& action) {
+  return fmt::format("{} of {} lower {} upper {}", what, parent.oid, action.from.count(),
+                     action.to.count());
+}
+
 std::string Recipes::MarkStatement(const catalog::TableSnapshot& parent,
                                    const planner::Action& action) {
-  const std::string comment =
-      fmt::format("{} of {} lower {} upper {}", catalog::kRetentionMarkComment, parent.oid,
-                  action.from.count(), action.to.count());
-  return fmt::format("COMMENT ON TABLE {} IS {};", Child(action), conn_.QuoteLiteral(comment));
+  return fmt::format("COMMENT ON TABLE {} IS {};", Child(action),
+                     conn_.QuoteLiteral(MarkText(catalog::kRetentionMarkComment, parent, action)));
 }
 
 asio::awaitable<void> Recipes::MarkForRetention(const catalog::TableSnapshot& parent,

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "daemon/catalog/snapshot.h"
 #include "daemon/pg/connection.h"
@@ -134,6 +135,11 @@ class Recipes {
   // ADD CONSTRAINT partitiond_bound on the child: lets ATTACH skip scanning it.
   std::string BoundCheckStatement(const catalog::TableSnapshot& parent,
                                   const planner::Action& action);
+  // "<key> >= from AND <key> < to", the action's range as a condition on the key.
+  std::string InRange(const catalog::TableSnapshot& parent, const planner::Action& action);
+  // The comment that marks a table as ours: "<what> of <parent oid> lower <from> upper <to>".
+  std::string MarkText(std::string_view what, const catalog::TableSnapshot& parent,
+                       const planner::Action& action);
   std::string PendingMark(const catalog::TableSnapshot& parent, const planner::Action& action);
   // One statement: INSERT INTO child SELECT ... FROM (DELETE FROM ONLY default WHERE key in the
   // action's range ...). `limit` 0: all such rows, else at most that many, skipping locked ones.
