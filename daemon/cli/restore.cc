@@ -42,8 +42,9 @@ asio::awaitable<void> AuditRestore(pg::Connection& conn, const archive::Manifest
                                                           {"attached", attached}}
                                                .dump(),
                                  .error = result.error});
+  const std::vector<executor::AuditRecord> records = {std::move(record)};
   try {
-    co_await executor::WriteAudit(conn, record);
+    co_await executor::WriteAudit(conn, records);
   } catch (const pg::Error& e) {
     spdlog::warn("restore: cannot write audit row: {}", e.what());
   }

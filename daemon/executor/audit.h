@@ -1,8 +1,10 @@
-// Writes one row per attempted action to partitiond.audit (see sql/schema.sql).
+// Writes a row per attempted action (and per step of the actions that record steps) to
+// partitiond.audit (see sql/schema.sql).
 #pragma once
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "daemon/executor/executor.h"
 #include "daemon/pg/connection.h"
@@ -19,8 +21,9 @@ struct AuditRecord {
   ActionResult result;
 };
 
-// Inserts the record in its own autocommit statement. Throws pg::Error on failure.
-asio::awaitable<void> WriteAudit(pg::Connection& conn, const AuditRecord& record);
+// Inserts the records (each action's step rows, then its summary row) in one autocommit
+// statement; nothing for an empty list. Throws pg::Error on failure.
+asio::awaitable<void> WriteAudit(pg::Connection& conn, const std::vector<AuditRecord>& records);
 
 // Creates the state schema (sql/schema.sql, compiled in). Throws pg::Error, e.g. when the role
 // may not create schemas.

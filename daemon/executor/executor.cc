@@ -7,8 +7,8 @@ namespace partitiond::executor {
 namespace {
 
 // A retention action passes through at most: mark + detach, finalize, then drop, archive or move,
-// each after a state read.
-constexpr int kMaxStepsPerAction = 6;
+// each after a state read, and each possibly once more after finding the state changed.
+constexpr int kMaxStepsPerAction = 8;
 constexpr std::chrono::milliseconds kBackoffCap{30'000};
 // Rows moved out of a default partition per transaction: small enough that a batch holds its row
 // locks for milliseconds, large enough that a million stray rows take a few hundred batches.
@@ -16,6 +16,14 @@ constexpr int kMoveBatchRows = 5'000;
 
 std::chrono::milliseconds Since(Env& env, std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(env.SteadyNow() - start);
+}
+
+// Drop, archive and detach into an archive schema mark the table before detaching it; a plain
+// detach keeps the table as it is.
+bool Marks(const config::TableConfig& policy, const planner::Action& action) {
+  using planner::ActionKind;
+  return action.kind == ActionKind::kDrop || action.kind == ActionKind::kArchive ||
+         (action.kind == ActionKind::kDetach && !policy.archive_schema.empty());
 }
 
 }  // namespace
@@ -56,8 +64,15 @@ asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& ta
     return result;
   };
   result.attempts = 1;
+  // Every step of a marking retention action is guarded (partition_state.h), so its first step may
+  // start from the snapshot's state instead of reading it again.
+  known_state_.reset();
+  if (planner::IsRetention(action.kind) && Marks(policy, action)) {
+    known_state_ = SnapshotState(table, action);
+  }
   for (int steps = 0; steps < kMaxStepsPerAction;) {
     std::optional<pg::Error> failure;
+    const bool assumed = known_state_.has_value();
     try {
       const bool done = co_await Step(table, policy, action, result);
       if (done)
@@ -66,6 +81,13 @@ asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& ta
       continue;
     } catch (const pg::Error& e) {
       failure = e;
+    }
+    known_state_.reset();
+    if (assumed && IsStateChanged(*failure)) {
+      spdlog::debug("{} {}.{}: {}; reading its state again", planner::ToString(action.kind),
+                    action.schema, action.partition, failure->what());
+      ++steps;
+      continue;
     }
     result.sqlstate = failure->sqlstate();
     result.error = failure->what();
@@ -192,7 +214,7 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
   const bool drop = action.kind == ActionKind::kDrop;
   const bool archive = action.kind == ActionKind::kArchive;
   const bool move = action.kind == ActionKind::kDetach && !policy.archive_schema.empty();
-  const bool mark = drop || archive || move;
+  const bool mark = Marks(policy, action);
   // Archive steps are audited one by one; the others are short enough to be one record.
   auto step_started = env_.SteadyNow();
   auto record = [&](const char* step) {
@@ -202,7 +224,16 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
     }
     step_started = env_.SteadyNow();
   };
-  const PartitionState state = co_await recipes_.ReadState(action.schema, action.partition);
+  PartitionState state = PartitionState::kGone;
+  if (known_state_) {
+    state = *std::exchange(known_state_, std::nullopt);
+  } else {
+    const PartitionState read = co_await recipes_.ReadState(action.schema, action.partition);
+    state = read;
+  }
+  // After a marked detach the table is ours and detached: the guarded next step needs no read.
+  const std::optional<PartitionState> after_marked_detach =
+      mark ? std::optional(PartitionState::kDetachedByRetention) : std::nullopt;
   if (state == PartitionState::kGone) co_return true;
   if (state == PartitionState::kAttached) {
     if (table.DefaultPartition() != nullptr) {
@@ -211,25 +242,30 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
       const After after = drop ? After::kDrop : mark ? After::kMark : After::kKeep;
       co_await recipes_.DetachInTransaction(table, action, after);
       record("detach");
+      known_state_ = after_marked_detach;
       co_return drop || !mark;
     }
     if (mark) {
-      co_await recipes_.MarkForRetention(table, action);
+      co_await recipes_.MarkForRetention(table, action, /*detach_pending=*/false);
       record("mark");
     }
     co_await recipes_.DetachConcurrently(table, action);
     record("detach");
+    if (drop) co_return co_await DropJustDetached(action);
+    known_state_ = after_marked_detach;
     co_return false;  // the next step finishes it (or clears an older mark)
   }
   if (state == PartitionState::kDetachPending) {
-    if (mark) co_await recipes_.MarkForRetention(table, action);
+    if (mark) co_await recipes_.MarkForRetention(table, action, /*detach_pending=*/true);
     co_await recipes_.FinalizeDetach(table, action);
     record("finalize_detach");
+    if (drop) co_return co_await DropJustDetached(action);
+    known_state_ = after_marked_detach;
     co_return false;
   }
   if (state == PartitionState::kDetachedByRetention) {
     if (drop) {
-      co_await recipes_.DropTable(action);
+      co_await recipes_.DropTable(action, /*guarded=*/true);
     } else if (archive) {
       co_await ArchiveAndDrop(conn_, maintenance_.lock_timeout, env_, table, policy, action,
                               archive_, result.steps);
@@ -247,6 +283,14 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
                               "partitiond; refusing to {} it",
                               action.schema, action.partition, planner::ToString(action.kind)),
                   "55000");
+}
+
+// The table was marked under a guard and detached by this very action one statement ago, so the
+// DROP follows without checking its state again: that check costs as much as the DETACH on a
+// catch-up pass. (A retry after a failed DROP reads the state and drops under the guard.)
+asio::awaitable<bool> Executor::DropJustDetached(const planner::Action& action) {
+  co_await recipes_.DropTable(action, /*guarded=*/false);
+  co_return true;
 }
 
 }  // namespace partitiond::executor

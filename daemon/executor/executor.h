@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,8 @@ class Executor {
   asio::awaitable<bool> StepRetention(const catalog::TableSnapshot& table,
                                       const config::TableConfig& policy,
                                       const planner::Action& action, ActionResult& result);
+  // The DROP right after this action detached the table; returns true (the action is done).
+  asio::awaitable<bool> DropJustDetached(const planner::Action& action);
 
   pg::Connection& conn_;
   Recipes recipes_;
@@ -73,6 +76,10 @@ class Executor {
   Env& env_;
   ArchiveSettings archive_;
   std::function<bool()> stopping_;
+  // The state the action's partition is known to be in without reading it: from the snapshot at
+  // the start of a marking retention action, then from the step just completed. Consumed by the
+  // next step, whose statements are guarded; cleared on any error.
+  std::optional<PartitionState> known_state_;
 };
 
 }  // namespace partitiond::executor

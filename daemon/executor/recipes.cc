@@ -10,14 +10,6 @@
 namespace partitiond::executor {
 namespace {
 
-constexpr const char* kReadStateQuery =
-    "SELECT i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false), "
-    "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false), "
-    "       coalesce(obj_description(c.oid, 'pg_class') = $4::text, false) "
-    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
-    "WHERE n.nspname = $1 AND c.relname = $2";
-
 constexpr const char* kExistingSecurityQuery =
     "SELECT (SELECT coalesce(json_agg(p.polname), '[]') FROM pg_policy p "
     "        WHERE p.polrelid = c.oid)::text, "
@@ -31,27 +23,16 @@ constexpr const char* kExistingSecurityQuery =
 
 asio::awaitable<PartitionState> Recipes::ReadState(const std::string& schema,
                                                    const std::string& name) {
-  const PartitionState state = co_await ReadMarkedState(schema, name, std::nullopt);
+  const PartitionState state = co_await ReadPartitionState(conn_, schema, name, std::nullopt);
   co_return state;
 }
 
 asio::awaitable<PartitionState> Recipes::ReadCreateState(const catalog::TableSnapshot& parent,
                                                          const planner::Action& action) {
   const std::optional<std::string> mark = PendingMark(parent, action);
-  const PartitionState state = co_await ReadMarkedState(action.schema, action.partition, mark);
+  const PartitionState state =
+      co_await ReadPartitionState(conn_, action.schema, action.partition, mark);
   co_return state;
-}
-
-asio::awaitable<PartitionState> Recipes::ReadMarkedState(
-    const std::string& schema, const std::string& name,
-    const std::optional<std::string>& pending_mark) {
-  pg::Params params = {schema, name, catalog::kRetentionMarkComment, pending_mark};
-  const pg::Result r = co_await conn_.AsyncExec(kReadStateQuery, std::move(params));
-  if (r.rows() == 0) co_return PartitionState::kGone;
-  if (r.GetBool(0, 1)) co_return PartitionState::kDetachPending;
-  if (r.GetBool(0, 0)) co_return PartitionState::kAttached;
-  if (r.GetBool(0, 3)) co_return PartitionState::kPendingCreate;
-  co_return r.GetBool(0, 2) ? PartitionState::kDetachedByRetention : PartitionState::kStandalone;
 }
 
 asio::awaitable<void> Recipes::CreateAndAttach(const catalog::TableSnapshot& parent,
@@ -129,8 +110,13 @@ std::string Recipes::MarkStatement(const catalog::TableSnapshot& parent,
 }
 
 asio::awaitable<void> Recipes::MarkForRetention(const catalog::TableSnapshot& parent,
-                                                const planner::Action& action) {
-  co_await RunInTransaction(MarkStatement(parent, action));
+                                                const planner::Action& action,
+                                                bool detach_pending) {
+  // COMMENT locks the table (SHARE UPDATE EXCLUSIVE, which a concurrent DETACH also needs) before
+  // the guard reads its state, so the state cannot change between the check and the commit.
+  co_await PreparePartitionState(conn_);
+  co_await RunInTransaction(MarkStatement(parent, action) + "\n" +
+                            ExpectPartitionOf(conn_, parent, action, detach_pending));
 }
 
 asio::awaitable<void> Recipes::ClearRetentionMark(const planner::Action& action) {
@@ -152,6 +138,9 @@ asio::awaitable<void> Recipes::FinalizeDetach(const catalog::TableSnapshot& pare
 asio::awaitable<void> Recipes::DetachInTransaction(const catalog::TableSnapshot& parent,
                                                    const planner::Action& action,
                                                    AfterDetach after) {
+  // No guard: DETACH itself fails unless the table is a partition of the parent (42P01, see
+  // IsStateChanged), and a guard would have to lock the partition before its parent, the reverse
+  // of the order queries through the parent take them in.
   std::string body =
       fmt::format("ALTER TABLE {} DETACH PARTITION {};", Parent(parent), Child(action));
   if (after == AfterDetach::kDrop) body += fmt::format("\nDROP TABLE {};", Child(action));
@@ -161,13 +150,27 @@ asio::awaitable<void> Recipes::DetachInTransaction(const catalog::TableSnapshot&
 
 asio::awaitable<void> Recipes::MoveToSchema(const planner::Action& action,
                                             const std::string& schema) {
+  co_await PreparePartitionState(conn_);
   co_await RunInTransaction(
+      LockDetachedByRetention(action) +
       fmt::format("ALTER TABLE {} SET SCHEMA {};\nCOMMENT ON TABLE {} IS NULL;", Child(action),
                   conn_.QuoteIdentifier(schema), conn_.QuoteQualified(schema, action.partition)));
 }
 
-asio::awaitable<void> Recipes::DropTable(const planner::Action& action) {
-  co_await RunInTransaction(fmt::format("DROP TABLE {};", Child(action)));
+asio::awaitable<void> Recipes::DropTable(const planner::Action& action, bool guarded) {
+  const std::string drop = fmt::format("DROP TABLE {};", Child(action));
+  if (!guarded) {
+    co_await RunInTransaction(drop);
+    co_return;
+  }
+  co_await PreparePartitionState(conn_);
+  co_await RunInTransaction(LockDetachedByRetention(action) + drop);
+}
+
+std::string Recipes::LockDetachedByRetention(const planner::Action& action) {
+  // The lock comes first so that nobody attaches the table again between the guard and the end.
+  return fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;\n{}\n", Child(action),
+                     ExpectDetachedByRetention(conn_, action));
 }
 
 asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& parent,

@@ -11,20 +11,11 @@
 #include <string_view>
 
 #include "daemon/catalog/snapshot.h"
+#include "daemon/executor/partition_state.h"
 #include "daemon/pg/connection.h"
 #include "daemon/planner/planner.h"
 
 namespace partitiond::executor {
-
-// Where a partition stands right now (read just before acting, since the snapshot may be stale).
-enum class PartitionState {
-  kGone,                 // no such relation
-  kAttached,             // a partition of its parent
-  kDetachPending,        // a DETACH ... CONCURRENTLY that did not finish
-  kDetachedByRetention,  // detached by our retention action (carries its mark), not yet finished
-  kStandalone,           // a plain table that is not ours to drop
-  kPendingCreate,  // a new partition built beside a default partition, not attached yet (our mark)
-};
 
 class Recipes {
  public:
@@ -45,24 +36,29 @@ class Recipes {
   // ATTACH, drop the CHECK, in one transaction.
   asio::awaitable<void> AttachExisting(const catalog::TableSnapshot& parent,
                                        const planner::Action& action);
-  // Marks the partition so retention interrupted after the detach is finished by the next pass;
-  // ClearRetentionMark undoes it when the table is to be kept after all.
+  // Marks the partition so retention interrupted after the detach is finished by the next pass,
+  // guarded (partition_state.h): it must be a partition of `parent`, pending detach or not as
+  // `detach_pending` says. ClearRetentionMark undoes the mark when the table is to be kept after
+  // all.
   asio::awaitable<void> ClearRetentionMark(const planner::Action& action);
   asio::awaitable<void> MarkForRetention(const catalog::TableSnapshot& parent,
-                                         const planner::Action& action);
+                                         const planner::Action& action, bool detach_pending);
   asio::awaitable<void> DetachConcurrently(const catalog::TableSnapshot& parent,
                                            const planner::Action& action);
   asio::awaitable<void> FinalizeDetach(const catalog::TableSnapshot& parent,
                                        const planner::Action& action);
   // Plain DETACH in a transaction (when a default partition rules out CONCURRENTLY), and in the
   // same transaction what follows it: nothing, the DROP, or the retention mark (when more steps
-  // follow and must survive an interruption).
+  // follow and must survive an interruption). Not guarded: DETACH fails by itself unless the table
+  // is a partition of `parent`.
   enum class AfterDetach { kKeep, kDrop, kMark };
   asio::awaitable<void> DetachInTransaction(const catalog::TableSnapshot& parent,
                                             const planner::Action& action, AfterDetach after);
-  // Moves a detached table to `schema` and clears its retention mark, in one transaction.
+  // Moves a detached table to `schema` and clears its retention mark, in one transaction; and
+  // DROP TABLE. Guarded (DropTable only when `guarded`): the table must be detached and carry the
+  // retention mark.
   asio::awaitable<void> MoveToSchema(const planner::Action& action, const std::string& schema);
-  asio::awaitable<void> DropTable(const planner::Action& action);
+  asio::awaitable<void> DropTable(const planner::Action& action, bool guarded);
 
   // With a default partition (default_partition.cc). ATTACH must prove that the default holds no
   // row of the new range: by scanning it under ACCESS EXCLUSIVE, unless a validated CHECK on the
@@ -120,9 +116,6 @@ class Recipes {
   // the connection was opened with (pg::SessionOptions::lock_timeout).
   asio::awaitable<void> RunOutsideTransaction(const std::string& statement);
   std::string AttachStatements(const catalog::TableSnapshot& parent, const planner::Action& action);
-  asio::awaitable<PartitionState> ReadMarkedState(const std::string& schema,
-                                                  const std::string& name,
-                                                  const std::optional<std::string>& pending_mark);
   // BoundCheckStatement, then AttachOnlyStatements: ATTACH and drop the bound CHECK.
   std::string AttachOnlyStatements(const catalog::TableSnapshot& parent,
                                    const planner::Action& action);
@@ -147,6 +140,8 @@ class Recipes {
                                              const planner::Action& action, int limit);
   std::string Default(const catalog::TableSnapshot& parent);
   std::string MarkStatement(const catalog::TableSnapshot& parent, const planner::Action& action);
+  // LOCK TABLE (ACCESS EXCLUSIVE) on the action's table and ExpectDetachedByRetention.
+  std::string LockDetachedByRetention(const planner::Action& action);
   std::string Parent(const catalog::TableSnapshot& parent);
   std::string Child(const planner::Action& action);
 

@@ -72,28 +72,29 @@ void LogResult(const std::string& database, const TableReport& table, const plan
   }
 }
 
-asio::awaitable<void> Audit(pg::Connection& conn, const std::string& database,
-                            const TableReport& table, const planner::Action& action,
-                            std::chrono::system_clock::time_point started) {
+// Audit rows wait in `pending` and are written kAuditBatch at a time and at the end of the pass,
+// one statement each time: on a catch-up pass a round trip per action would cost as much as the
+// DDL.
+constexpr size_t kAuditBatch = 64;
+
+asio::awaitable<void> FlushAudit(pg::Connection& conn, const std::string& database,
+                                 std::vector<executor::AuditRecord>& pending) {
   try {
-    // Named, not braced in the call: GCC 12 double-destroys braced coroutine arguments.
-    const executor::AuditRecord record{.started_at = started,
-                                       .database = database,
-                                       .table = table.snapshot.configured.ToString(),
-                                       .partition = action.schema + "." + action.partition,
-                                       .action = std::string(planner::ToString(action.kind)),
-                                       .result = table.results.back()};
-    co_await executor::WriteAudit(conn, record);
+    co_await executor::WriteAudit(conn, pending);
   } catch (const pg::Error& e) {
     if (e.error_class() == pg::ErrorClass::kConnection) throw;
-    spdlog::error("database {}: cannot write audit row: {}", database, e.what());
+    spdlog::error("database {}: cannot write {} audit row(s): {}", database, pending.size(),
+                  e.what());
   }
+  pending.clear();
 }
 
-// Applies one table's plan; returns false when may_act said stop.
+// Applies one table's plan, adding an audit record per action to `pending` when `audit`; returns
+// false when may_act said stop.
 asio::awaitable<bool> ApplyTable(pg::Connection& conn, executor::Executor& executor,
                                  const std::string& database, bool audit, Env& env,
-                                 const PassOptions& options, TableReport& table) {
+                                 const PassOptions& options, TableReport& table,
+                                 std::vector<executor::AuditRecord>& pending) {
   for (const auto& action : table.plan.actions) {
     if (options.may_act) {
       const bool may = co_await options.may_act();
@@ -102,7 +103,14 @@ asio::awaitable<bool> ApplyTable(pg::Connection& conn, executor::Executor& execu
     const auto started = env.Now();
     table.results.push_back(co_await executor.Apply(table.snapshot, *table.policy, action));
     LogResult(database, table, action, table.results.back());
-    if (audit) co_await Audit(conn, database, table, action, started);
+    if (!audit) continue;
+    pending.push_back({.started_at = started,
+                       .database = database,
+                       .table = table.snapshot.configured.ToString(),
+                       .partition = action.schema + "." + action.partition,
+                       .action = std::string(planner::ToString(action.kind)),
+                       .result = table.results.back()});
+    if (pending.size() >= kAuditBatch) co_await FlushAudit(conn, database, pending);
   }
   co_return true;
 }
@@ -196,11 +204,23 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   executor::ArchiveSettings archive{.database = database.name,
                                     .before_verify = options.before_archive_verify};
   executor::Executor executor(conn, maintenance, env, std::move(archive), options.stopping);
-  for (auto& table : report.tables) {
-    const bool go_on =
-        co_await ApplyTable(conn, executor, database.name, audit, env, options, table);
-    if (!go_on) break;
+  std::vector<executor::AuditRecord> pending;
+  try {
+    for (auto& table : report.tables) {
+      const bool go_on =
+          co_await ApplyTable(conn, executor, database.name, audit, env, options, table, pending);
+      if (!go_on) break;
+    }
+  } catch (const pg::Error& e) {
+    // Only a broken connection gets here: the rows cannot be written now, but each action's log
+    // line says what they would have said.
+    if (!pending.empty()) {
+      spdlog::error("database {}: {} audit row(s) not written: {}", database.name, pending.size(),
+                    e.what());
+    }
+    throw;
   }
+  co_await FlushAudit(conn, database.name, pending);
   co_return report;
 }
 

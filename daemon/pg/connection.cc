@@ -191,6 +191,24 @@ asio::awaitable<Result> Connection::AsyncExec(std::string sql, Params params) {
   co_return co_await CollectResults(sql);
 }
 
+asio::awaitable<void> Connection::AsyncPrepare(const std::string& name, const std::string& sql) {
+  if (prepared_.contains(name)) co_return;
+  if (!PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr)) throw LibpqError();
+  co_await FlushOutgoing();
+  co_await CollectResults(sql);
+  prepared_.insert(name);
+}
+
+asio::awaitable<Result> Connection::AsyncExecPrepared(const std::string& name, Params params) {
+  const auto values = ParamPointers(params);
+  if (!PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
+                           values.data(), nullptr, nullptr, 0)) {
+    throw LibpqError();
+  }
+  co_await FlushOutgoing();
+  co_return co_await CollectResults("EXECUTE " + name);
+}
+
 asio::awaitable<void> Connection::Send(const std::string& sql) {
   if (!PQsendQuery(conn_.get(), sql.c_str())) {
     throw Error(TrimmedMessage(PQerrorMessage(conn_.get())), "");

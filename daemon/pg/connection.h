@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,14 @@ class Connection {
   // text parameters $1..$n (nullopt is SQL NULL). Returns the last statement's result.
   asio::awaitable<Result> AsyncExec(std::string sql, Params params = {});
   Result Exec(const std::string& sql, const Params& params = {});
+
+  // Prepares `sql` (one statement with parameters $1..$n) as the named statement `name` in this
+  // session, once: a later call with the same name returns at once. A prepared statement is
+  // planned once, not on every run (the executor's per-partition catalog checks cost more to plan
+  // than to run), and can also be run inside a multi-statement query as EXECUTE name(...).
+  asio::awaitable<void> AsyncPrepare(const std::string& name, const std::string& sql);
+  // Runs the statement AsyncPrepare made, with text parameters (nullopt is SQL NULL).
+  asio::awaitable<Result> AsyncExecPrepared(const std::string& name, Params params);
 
   // COPY ... TO STDOUT, streamed: each chunk of data (one or more whole rows) goes to `sink` as
   // it arrives, so memory stays constant whatever the size; the socket is read only as fast as
@@ -125,6 +134,7 @@ class Connection {
       bool for_write, std::optional<std::chrono::steady_clock::time_point> deadline = {});
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  std::set<std::string> prepared_;  // statement names AsyncPrepare made in this session
 };
 
 // Awaits `body()`, which opens a transaction block on `conn` and is expected to end it. If it

@@ -246,7 +246,7 @@ def table(results):
             f"scrapes); {field(f, 'ticks')} CPU ticks in {field(f, 'idle_s')} s",
             "n/a: runs inside PostgreSQL", "–", "–", "RSS < 30 MiB: " + verdict(rss < 30))
     row("Archive throughput vs `psql \\copy \\| zstd`",
-        "n/a: retention_action archive not implemented", "–", "–", "–", "")
+        "`tests/bench/archive-throughput` (README \"Archiving\")", "–", "–", "–", "")
     print("\n".join(out))
 
 

@@ -203,11 +203,7 @@ TEST_F(DaemonTest, KillNineTheLeaderAndTheOtherTakesOverWithinAnInterval) {
 // session holds ACCESS SHARE on it, so the drop retries with backoff while the reader stays.
 class BlockedDropTest : public DaemonTest {
  protected:
-  static constexpr const char* kTables =
-      "      - name: app.events\n"
-      "        interval: 1 month\n"
-      "        premake: 3\n"
-      "        retention: 1 month\n";
+  static constexpr const char* kTables = kMonthlyEventsKeptAMonth;
   static constexpr const char* kLater = "2026-03-15T00:00:00Z";
 
   void Prepare(bool default_partition, int max_attempts) {

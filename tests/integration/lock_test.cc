@@ -16,11 +16,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr const char* kEvents =
-    "      - name: app.events\n"
-    "        interval: 1 month\n"
-    "        premake: 3\n"
-    "        retention: 1 month\n";
+constexpr const char* kEvents = kMonthlyEventsKeptAMonth;
 
 class LockTest : public DatabaseTest, public ::testing::WithParamInterface<bool> {
  protected:

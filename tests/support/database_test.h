@@ -20,6 +20,13 @@
 
 namespace partitiond::testing {
 
+// The `tables:` entry for CreateMonthlyEvents' table, kept for one month (WriteConfig's input).
+inline constexpr const char* kMonthlyEventsKeptAMonth =
+    "      - name: app.events\n"
+    "        interval: 1 month\n"
+    "        premake: 3\n"
+    "        retention: 1 month\n";
+
 struct CliResult {
   int exit_code = -1;
   std::string out;
