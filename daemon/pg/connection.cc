@@ -328,10 +328,11 @@ asio::awaitable<void> RollBackOnError(Connection& conn,
   try {
     co_await body();
     co_return;
-  } catch (const Error&) {
+  } catch (...) {
     failure = std::current_exception();
   }
-  // A failed statement leaves the block open and aborted; close it so the session is reusable.
+  // A failed statement leaves the block open and aborted, and any other exception (a file error
+  // in an archive, say) may leave it open; close it so the session is reusable.
   if (conn.IsOk()) {
     try {
       co_await conn.AsyncExec("ROLLBACK");

@@ -138,11 +138,10 @@ class Connection {
 };
 
 // Awaits `body()`, which opens a transaction block on `conn` and is expected to end it. If it
-// throws pg::Error, a failed statement may have left the block open (and aborted): ROLLBACK is
-// sent (when the connection is still up; its own failure is ignored) and the error rethrown, so
-// the connection is always left outside a transaction block. Other exceptions pass through as
-// they are. `body` is kept alive until it completes; what it references must outlive the
-// co_await.
+// throws anything, the block may have been left open (and aborted, after a failed statement):
+// ROLLBACK is sent (when the connection is still up; its own failure is ignored) and the exception
+// rethrown as it was, so the connection is left outside a transaction block. `body` is kept alive
+// until it completes; what it references must outlive the co_await.
 asio::awaitable<void> RollBackOnError(Connection& conn,
                                       std::function<asio::awaitable<void>()> body);
 

@@ -80,7 +80,7 @@ asio::awaitable<bool> DatabaseWorker::Connect() {
     LogEvent(spdlog::level::err,
              fmt::format("database {}: cannot connect (attempt {}): {}", database_.name,
                          status_.connect_failures, *failure),
-             {.database = database_.name});
+             {.database = database_.name, .error = *failure});
     co_return false;
   }
   if (status_.connect_failures > 0) {
