@@ -229,10 +229,12 @@ asio::awaitable<void> Connection::FlushOutgoing() {
 
 asio::awaitable<PGresult*> Connection::NextResult() {
   PGconn* conn = conn_.get();
+  // Reads the socket only after it became readable: results already buffered (a transaction's
+  // several statements) cost no system call, and a query just sent no failed recv().
   for (;;) {
-    if (!PQconsumeInput(conn)) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
     if (!PQisBusy(conn)) co_return PQgetResult(conn);
     co_await WaitSocket(/*for_write=*/false);
+    if (!PQconsumeInput(conn)) throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
   }
 }
 
