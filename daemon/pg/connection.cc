@@ -141,8 +141,17 @@ asio::awaitable<Connection> Connection::AsyncOpen(const std::string& conninfo,
   if (PQsetnonblocking(conn.conn_.get(), 1) != 0) {
     throw Error(TrimmedMessage(PQerrorMessage(conn.conn_.get())), "08000");
   }
+  // Connected: the socket stays the same from now on.
+  const auto executor = co_await asio::this_coro::executor;
+  conn.socket_context_ = &asio::query(executor, asio::execution::context);
+  conn.socket_.reset(new asio::posix::stream_descriptor(executor, PQsocket(conn.conn_.get())));
   co_await conn.AsyncExec(SetupSql(options));
   co_return conn;
+}
+
+void Connection::ReleaseDescriptor::operator()(asio::posix::stream_descriptor* socket) const {
+  socket->release();
+  delete socket;
 }
 
 asio::awaitable<bool> Connection::WaitSocket(
@@ -150,12 +159,19 @@ asio::awaitable<bool> Connection::WaitSocket(
   const int fd = PQsocket(conn_.get());
   if (fd < 0) throw Error("connection has no socket", "08006");
   const auto executor = co_await asio::this_coro::executor;
-  // A fresh descriptor per wait: libpq may switch sockets while connecting, and the descriptor
-  // must never close libpq's fd, hence release() afterwards.
-  asio::posix::stream_descriptor socket(executor, fd);
+  // The registered socket when there is one for this fd and this loop (asio's async_wait re-arms
+  // it with EPOLL_CTL_MOD, which reports data that arrived before the wait). Otherwise a fresh
+  // descriptor for this wait: libpq may switch sockets while connecting, and the descriptor must
+  // never close libpq's fd, hence release() afterwards.
+  std::optional<asio::posix::stream_descriptor> transient;
+  asio::posix::stream_descriptor* socket = socket_.get();
+  if (socket == nullptr || socket->native_handle() != fd ||
+      &asio::query(executor, asio::execution::context) != socket_context_) {
+    socket = &transient.emplace(executor, fd);
+  }
   // The deadline handler may run after this frame resumed (its completion was already queued);
-  // it reaches the socket only through this shared slot, emptied before the socket goes away.
-  auto waiting = std::make_shared<asio::posix::stream_descriptor*>(&socket);
+  // it reaches the socket only through this shared slot, emptied before the wait ends.
+  auto waiting = std::make_shared<asio::posix::stream_descriptor*>(socket);
   bool expired = false;
   std::optional<asio::steady_timer> timer;
   if (deadline) {
@@ -167,12 +183,12 @@ asio::awaitable<bool> Connection::WaitSocket(
     });
   }
   boost::system::error_code ec;
-  co_await socket.async_wait(for_write ? asio::posix::stream_descriptor::wait_write
-                                       : asio::posix::stream_descriptor::wait_read,
-                             asio::redirect_error(asio::use_awaitable, ec));
+  co_await socket->async_wait(for_write ? asio::posix::stream_descriptor::wait_write
+                                        : asio::posix::stream_descriptor::wait_read,
+                              asio::redirect_error(asio::use_awaitable, ec));
   *waiting = nullptr;
   if (timer) timer->cancel();
-  socket.release();
+  if (transient) transient->release();
   co_return !expired;
 }
 
