@@ -183,14 +183,13 @@ asio::awaitable<void> ArchiveJob::Run(std::chrono::milliseconds lock_timeout) {
   // count(*) and COPY alike: an archive of only the rows it may see would verify, and the rest
   // would be dropped. NO FORCE (undone by a rollback; on success the table is dropped) lets the
   // owner see every row; row_security = off turns any policy still in the way into an error.
-  // The guard after the lock: only a table our retention detached is archived and dropped.
+  // The lock and its guard first: only a table our retention detached is archived and dropped.
   co_await PreparePartitionState(conn);
   co_await conn.AsyncExec(fmt::format(
       "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '{0}'; "
       "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; "
-      "LOCK TABLE {1} IN ACCESS EXCLUSIVE MODE; {2} ALTER TABLE {1} NO FORCE ROW LEVEL SECURITY; "
-      "SET LOCAL row_security = off",
-      pg::ToPgDuration(lock_timeout), child, ExpectDetachedByRetention(conn, action)));
+      "{2} ALTER TABLE {1} NO FORCE ROW LEVEL SECURITY; SET LOCAL row_security = off",
+      pg::ToPgDuration(lock_timeout), child, LockDetachedByRetention(conn, action)));
   const archive::Manifest manifest = co_await WriteAndVerify();
   StepTimer drop(env, steps, "drop");
   try {

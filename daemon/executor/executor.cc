@@ -67,9 +67,7 @@ asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& ta
   // Every step of a marking retention action is guarded (partition_state.h), so its first step may
   // start from the snapshot's state instead of reading it again.
   known_state_.reset();
-  if (planner::IsRetention(action.kind) && Marks(policy, action)) {
-    known_state_ = SnapshotState(table, action);
-  }
+  if (Marks(policy, action)) known_state_ = SnapshotState(table, action);
   for (int steps = 0; steps < kMaxStepsPerAction;) {
     std::optional<pg::Error> failure;
     const bool assumed = known_state_.has_value();
@@ -213,8 +211,8 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
   using planner::ActionKind;
   const bool drop = action.kind == ActionKind::kDrop;
   const bool archive = action.kind == ActionKind::kArchive;
-  const bool move = action.kind == ActionKind::kDetach && !policy.archive_schema.empty();
   const bool mark = Marks(policy, action);
+  const bool move = mark && action.kind == ActionKind::kDetach;  // into the archive schema
   // Archive steps are audited one by one; the others are short enough to be one record.
   auto step_started = env_.SteadyNow();
   auto record = [&](const char* step) {

@@ -31,8 +31,8 @@ constexpr const char* kExpectPartitionOfQuery =
     "                ' its parent')::integer";
 
 constexpr const char* kExpectDetachedName = "partitiond_expect_detached_by_retention";
-// pg_description directly rather than obj_description(): inlining that SQL function made planning
-// the guard cost more than the DROP it protects.
+// pg_description directly rather than obj_description(): with the SQL function inlined, guarded
+// drop transactions took about 0.62 ms each against 0.42 ms on a catch-up run (statement log).
 constexpr const char* kExpectDetachedQuery =
     "SELECT coalesce((SELECT '0' FROM pg_catalog.pg_class c "
     "                 JOIN pg_catalog.pg_description d ON d.objoid = c.oid "
@@ -83,9 +83,10 @@ std::string ExpectPartitionOf(pg::Connection& conn, const catalog::TableSnapshot
                      conn.QuoteLiteral(kStateChangedTag));
 }
 
-std::string ExpectDetachedByRetention(pg::Connection& conn, const planner::Action& action) {
-  return fmt::format("EXECUTE {}({}, {}, {});", kExpectDetachedName,
-                     conn.QuoteLiteral(conn.QuoteQualified(action.schema, action.partition)),
+std::string LockDetachedByRetention(pg::Connection& conn, const planner::Action& action) {
+  const std::string table = conn.QuoteQualified(action.schema, action.partition);
+  return fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;\nEXECUTE {}({}, {}, {});\n", table,
+                     kExpectDetachedName, conn.QuoteLiteral(table),
                      conn.QuoteLiteral(catalog::kRetentionMarkComment),
                      conn.QuoteLiteral(kStateChangedTag));
 }

@@ -152,7 +152,7 @@ asio::awaitable<void> Recipes::MoveToSchema(const planner::Action& action,
                                             const std::string& schema) {
   co_await PreparePartitionState(conn_);
   co_await RunInTransaction(
-      LockDetachedByRetention(action) +
+      LockDetachedByRetention(conn_, action) +
       fmt::format("ALTER TABLE {} SET SCHEMA {};\nCOMMENT ON TABLE {} IS NULL;", Child(action),
                   conn_.QuoteIdentifier(schema), conn_.QuoteQualified(schema, action.partition)));
 }
@@ -164,13 +164,7 @@ asio::awaitable<void> Recipes::DropTable(const planner::Action& action, bool gua
     co_return;
   }
   co_await PreparePartitionState(conn_);
-  co_await RunInTransaction(LockDetachedByRetention(action) + drop);
-}
-
-std::string Recipes::LockDetachedByRetention(const planner::Action& action) {
-  // The lock comes first so that nobody attaches the table again between the guard and the end.
-  return fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;\n{}\n", Child(action),
-                     ExpectDetachedByRetention(conn_, action));
+  co_await RunInTransaction(LockDetachedByRetention(conn_, action) + drop);
 }
 
 asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& parent,

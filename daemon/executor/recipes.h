@@ -140,8 +140,6 @@ class Recipes {
                                              const planner::Action& action, int limit);
   std::string Default(const catalog::TableSnapshot& parent);
   std::string MarkStatement(const catalog::TableSnapshot& parent, const planner::Action& action);
-  // LOCK TABLE (ACCESS EXCLUSIVE) on the action's table and ExpectDetachedByRetention.
-  std::string LockDetachedByRetention(const planner::Action& action);
   std::string Parent(const catalog::TableSnapshot& parent);
   std::string Child(const planner::Action& action);
 

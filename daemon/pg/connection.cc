@@ -200,7 +200,7 @@ asio::awaitable<Result> Connection::AsyncExec(std::string sql, Params params) {
     const auto values = ParamPointers(params);
     if (!PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
                            values.data(), nullptr, nullptr, 0)) {
-      throw Error(TrimmedMessage(PQerrorMessage(conn)), "");
+      throw LibpqError();
     }
     co_await FlushOutgoing();
   }
@@ -226,9 +226,7 @@ asio::awaitable<Result> Connection::AsyncExecPrepared(const std::string& name, P
 }
 
 asio::awaitable<void> Connection::Send(const std::string& sql) {
-  if (!PQsendQuery(conn_.get(), sql.c_str())) {
-    throw Error(TrimmedMessage(PQerrorMessage(conn_.get())), "");
-  }
+  if (!PQsendQuery(conn_.get(), sql.c_str())) throw LibpqError();
   co_await FlushOutgoing();
 }
 
