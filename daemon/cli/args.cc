@@ -80,7 +80,7 @@ std::string UsageText() {
   partitiond run          --config FILE [--now TS]
   partitiond once         --config FILE [--now TS] [--database NAME] [--table SCHEMA.TABLE]
   partitiond plan         --config FILE [--now TS] [--format text|json] [--database NAME] [--table SCHEMA.TABLE]
-  partitiond status       --config FILE [--format text|json] [--database NAME]
+  partitiond status       --config FILE [--now TS] [--format text|json] [--database NAME]
   partitiond check-config --config FILE [--connect]
   partitiond restore      --config FILE [--no-attach] MANIFEST
   partitiond version

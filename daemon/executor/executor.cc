@@ -244,18 +244,21 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
       co_return drop || !mark;
     }
     if (mark) {
-      co_await recipes_.MarkForRetention(table, action, /*detach_pending=*/false);
-      record("mark");
+      co_await recipes_.MarkAndDetach(table, action, /*detach_pending=*/false);
+    } else {
+      co_await recipes_.DetachConcurrently(table, action);
     }
-    co_await recipes_.DetachConcurrently(table, action);
     record("detach");
     if (drop) co_return co_await DropJustDetached(action);
     known_state_ = after_marked_detach;
     co_return false;  // the next step finishes it (or clears an older mark)
   }
   if (state == PartitionState::kDetachPending) {
-    if (mark) co_await recipes_.MarkForRetention(table, action, /*detach_pending=*/true);
-    co_await recipes_.FinalizeDetach(table, action);
+    if (mark) {
+      co_await recipes_.MarkAndDetach(table, action, /*detach_pending=*/true);
+    } else {
+      co_await recipes_.FinalizeDetach(table, action);
+    }
     record("finalize_detach");
     if (drop) co_return co_await DropJustDetached(action);
     known_state_ = after_marked_detach;

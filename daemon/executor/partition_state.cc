@@ -75,12 +75,12 @@ std::optional<PartitionState> SnapshotState(const catalog::TableSnapshot& parent
   return std::nullopt;
 }
 
-std::string ExpectPartitionOf(pg::Connection& conn, const catalog::TableSnapshot& parent,
-                              const planner::Action& action, bool detach_pending) {
-  return fmt::format("EXECUTE {}({}, {}, {}, {});", kExpectPartitionOfName,
-                     conn.QuoteLiteral(conn.QuoteQualified(action.schema, action.partition)),
-                     parent.oid, detach_pending ? "true" : "false",
-                     conn.QuoteLiteral(kStateChangedTag));
+pg::PipelinedStatement ExpectPartitionOf(pg::Connection& conn, const catalog::TableSnapshot& parent,
+                                         const planner::Action& action, bool detach_pending) {
+  pg::Params params = {conn.QuoteQualified(action.schema, action.partition),
+                       std::to_string(parent.oid), detach_pending ? "true" : "false",
+                       kStateChangedTag};
+  return {.sql = kExpectPartitionOfName, .params = std::move(params), .prepared = true};
 }
 
 std::string LockDetachedByRetention(pg::Connection& conn, const planner::Action& action) {

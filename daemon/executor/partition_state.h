@@ -40,14 +40,15 @@ asio::awaitable<PartitionState> ReadPartitionState(pg::Connection& conn, const s
 std::optional<PartitionState> SnapshotState(const catalog::TableSnapshot& parent,
                                             const planner::Action& action);
 
-// Guards, to put in a step's transaction. Each aborts the transaction with an error
-// IsStateChanged recognizes unless the partition is:
-//  - ExpectPartitionOf (after a statement that locks the partition): a partition of `parent`,
-//    pending detach or not as `detach_pending` says;
-//  - LockDetachedByRetention (LOCK TABLE ... ACCESS EXCLUSIVE first, so that nobody attaches it
-//    again before the transaction ends): no longer a partition, and carrying the retention mark.
-std::string ExpectPartitionOf(pg::Connection& conn, const catalog::TableSnapshot& parent,
-                              const planner::Action& action, bool detach_pending);
+// Guards, to put in a step's transaction (PreparePartitionState first). Each aborts the
+// transaction with an error IsStateChanged recognizes unless the partition is:
+//  - ExpectPartitionOf (a pipelined statement, after one that locks the partition): a partition of
+//    `parent`, pending detach or not as `detach_pending` says;
+//  - LockDetachedByRetention (statements for a multi-statement string: LOCK TABLE ... ACCESS
+//    EXCLUSIVE first, so that nobody attaches it again before the transaction ends): no longer a
+//    partition, and carrying the retention mark.
+pg::PipelinedStatement ExpectPartitionOf(pg::Connection& conn, const catalog::TableSnapshot& parent,
+                                         const planner::Action& action, bool detach_pending);
 std::string LockDetachedByRetention(pg::Connection& conn, const planner::Action& action);
 
 // The error of a failed guard, or of a statement naming a table that no longer exists (42P01,

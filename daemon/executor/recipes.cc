@@ -109,14 +109,21 @@ std::string Recipes::MarkStatement(const catalog::TableSnapshot& parent,
                      conn_.QuoteLiteral(MarkText(catalog::kRetentionMarkComment, parent, action)));
 }
 
-asio::awaitable<void> Recipes::MarkForRetention(const catalog::TableSnapshot& parent,
-                                                const planner::Action& action,
-                                                bool detach_pending) {
+asio::awaitable<void> Recipes::MarkAndDetach(const catalog::TableSnapshot& parent,
+                                             const planner::Action& action, bool detach_pending) {
   // COMMENT locks the table (SHARE UPDATE EXCLUSIVE, which a concurrent DETACH also needs) before
-  // the guard reads its state, so the state cannot change between the check and the commit.
+  // the guard reads its state, so the state cannot change between the check and the commit. The
+  // DETACH follows the COMMIT in the same round trip: a failed mark or guard makes the server skip
+  // it, so it runs only on a table that was marked.
   co_await PreparePartitionState(conn_);
-  co_await RunInTransaction(MarkStatement(parent, action) + "\n" +
-                            ExpectPartitionOf(conn_, parent, action, detach_pending));
+  std::vector<pg::PipelinedStatement> statements;
+  statements.push_back({.sql = "BEGIN"});
+  statements.push_back({.sql = SetLocalLockTimeout()});
+  statements.push_back({.sql = MarkStatement(parent, action)});
+  statements.push_back(ExpectPartitionOf(conn_, parent, action, detach_pending));
+  statements.push_back({.sql = "COMMIT"});
+  statements.push_back({.sql = DetachStatement(parent, action, detach_pending)});
+  co_await conn_.AsyncExecPipeline(std::move(statements));
 }
 
 asio::awaitable<void> Recipes::ClearRetentionMark(const planner::Action& action) {
@@ -125,14 +132,20 @@ asio::awaitable<void> Recipes::ClearRetentionMark(const planner::Action& action)
 
 asio::awaitable<void> Recipes::DetachConcurrently(const catalog::TableSnapshot& parent,
                                                   const planner::Action& action) {
-  co_await RunOutsideTransaction(fmt::format("ALTER TABLE {} DETACH PARTITION {} CONCURRENTLY",
-                                             Parent(parent), Child(action)));
+  co_await RunOutsideTransaction(DetachStatement(parent, action, /*finalize=*/false));
 }
 
 asio::awaitable<void> Recipes::FinalizeDetach(const catalog::TableSnapshot& parent,
                                               const planner::Action& action) {
-  co_await RunOutsideTransaction(
-      fmt::format("ALTER TABLE {} DETACH PARTITION {} FINALIZE", Parent(parent), Child(action)));
+  co_await RunOutsideTransaction(DetachStatement(parent, action, /*finalize=*/true));
+}
+
+std::string Recipes::DetachStatement(const catalog::TableSnapshot& parent,
+                                     const planner::Action& action, bool finalize) {
+  // SET LOCAL cannot apply to these (PostgreSQL refuses them in a transaction block); the
+  // session-wide lock_timeout set at connect bounds their waits.
+  return fmt::format("ALTER TABLE {} DETACH PARTITION {} {}", Parent(parent), Child(action),
+                     finalize ? "FINALIZE" : "CONCURRENTLY");
 }
 
 asio::awaitable<void> Recipes::DetachInTransaction(const catalog::TableSnapshot& parent,
@@ -181,13 +194,15 @@ asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& pare
 }
 
 asio::awaitable<void> Recipes::RunInTransaction(const std::string& body) {
-  co_await pg::RunTransaction(conn_, fmt::format("SET LOCAL lock_timeout = '{}';\n{}",
-                                                 pg::ToPgDuration(lock_timeout_), body));
+  co_await pg::RunTransaction(conn_, SetLocalLockTimeout() + "\n" + body);
 }
 
 asio::awaitable<void> Recipes::RunOutsideTransaction(const std::string& statement) {
-  // SET LOCAL cannot apply here; the session-wide lock_timeout set at connect bounds the waits.
   co_await conn_.AsyncExec(statement);
+}
+
+std::string Recipes::SetLocalLockTimeout() const {
+  return fmt::format("SET LOCAL lock_timeout = '{}';", pg::ToPgDuration(lock_timeout_));
 }
 
 std::string Recipes::Parent(const catalog::TableSnapshot& parent) {

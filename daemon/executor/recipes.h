@@ -38,11 +38,13 @@ class Recipes {
                                        const planner::Action& action);
   // Marks the partition so retention interrupted after the detach is finished by the next pass,
   // guarded (partition_state.h): it must be a partition of `parent`, pending detach or not as
-  // `detach_pending` says. ClearRetentionMark undoes the mark when the table is to be kept after
-  // all.
+  // `detach_pending` says; the mark commits, then DETACH ... CONCURRENTLY (FINALIZE when pending)
+  // runs, in the same round trip and only if the mark committed. ClearRetentionMark undoes the
+  // mark when the table is to be kept after all.
+  asio::awaitable<void> MarkAndDetach(const catalog::TableSnapshot& parent,
+                                      const planner::Action& action, bool detach_pending);
   asio::awaitable<void> ClearRetentionMark(const planner::Action& action);
-  asio::awaitable<void> MarkForRetention(const catalog::TableSnapshot& parent,
-                                         const planner::Action& action, bool detach_pending);
+  // DETACH ... CONCURRENTLY, and ... FINALIZE of a detach left pending, unmarked.
   asio::awaitable<void> DetachConcurrently(const catalog::TableSnapshot& parent,
                                            const planner::Action& action);
   asio::awaitable<void> FinalizeDetach(const catalog::TableSnapshot& parent,
@@ -115,6 +117,10 @@ class Recipes {
   // Runs one statement that must not be in a transaction block, under the session lock_timeout
   // the connection was opened with (pg::SessionOptions::lock_timeout).
   asio::awaitable<void> RunOutsideTransaction(const std::string& statement);
+  std::string SetLocalLockTimeout() const;
+  // ALTER TABLE parent DETACH PARTITION child CONCURRENTLY, or FINALIZE.
+  std::string DetachStatement(const catalog::TableSnapshot& parent, const planner::Action& action,
+                              bool finalize);
   std::string AttachStatements(const catalog::TableSnapshot& parent, const planner::Action& action);
   // BoundCheckStatement, then AttachOnlyStatements: ATTACH and drop the bound CHECK.
   std::string AttachOnlyStatements(const catalog::TableSnapshot& parent,

@@ -196,12 +196,7 @@ asio::awaitable<Result> Connection::AsyncExec(std::string sql, Params params) {
   if (params.empty()) {
     co_await Send(sql);
   } else {
-    PGconn* conn = conn_.get();
-    const auto values = ParamPointers(params);
-    if (!PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                           values.data(), nullptr, nullptr, 0)) {
-      throw LibpqError();
-    }
+    Queue({.sql = sql, .params = std::move(params)});
     co_await FlushOutgoing();
   }
   co_return co_await CollectResults(sql);
@@ -216,13 +211,61 @@ asio::awaitable<void> Connection::AsyncPrepare(const std::string& name, const st
 }
 
 asio::awaitable<Result> Connection::AsyncExecPrepared(const std::string& name, Params params) {
-  const auto values = ParamPointers(params);
-  if (!PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
-                           values.data(), nullptr, nullptr, 0)) {
-    throw LibpqError();
-  }
+  Queue({.sql = name, .params = std::move(params), .prepared = true});
   co_await FlushOutgoing();
   co_return co_await CollectResults("EXECUTE " + name);
+}
+
+asio::awaitable<Result> Connection::AsyncExecPipeline(std::vector<PipelinedStatement> statements) {
+  PGconn* conn = conn_.get();
+  if (!PQenterPipelineMode(conn)) throw LibpqError();
+  for (const auto& statement : statements) Queue(statement);
+  if (!PQpipelineSync(conn)) throw LibpqError();
+  co_await FlushOutgoing();
+  // Each statement's results end with a null result; one the server skipped after a failure
+  // yields PGRES_PIPELINE_ABORTED instead. The Sync's own result comes last.
+  std::optional<Result> last;
+  std::optional<Error> failure;
+  for (const auto& statement : statements) {
+    PGresult* first = co_await NextResult();
+    if (first == nullptr) throw LibpqError();
+    if (PQresultStatus(first) == PGRES_PIPELINE_ABORTED) {
+      PQclear(first);
+      PGresult* end = co_await NextResult();
+      PQclear(end);
+      continue;
+    }
+    try {
+      Result result = co_await CollectResults(statement.sql, first);
+      last.emplace(std::move(result));
+    } catch (const Error& e) {
+      if (e.sqlstate().empty()) throw;  // the connection broke: nothing more will come
+      failure = e;
+    }
+  }
+  PGresult* sync = co_await NextResult();
+  const bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || !PQexitPipelineMode(conn)) throw LibpqError();
+  if (!failure) co_return std::move(*last);
+  if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+    try {
+      co_await AsyncExec("ROLLBACK");
+    } catch (const Error&) {
+    }
+  }
+  throw *failure;
+}
+
+void Connection::Queue(const PipelinedStatement& statement) {
+  const auto values = ParamPointers(statement.params);
+  const int count = static_cast<int>(values.size());
+  const int sent = statement.prepared
+                       ? PQsendQueryPrepared(conn_.get(), statement.sql.c_str(), count,
+                                             values.data(), nullptr, nullptr, 0)
+                       : PQsendQueryParams(conn_.get(), statement.sql.c_str(), count, nullptr,
+                                           values.data(), nullptr, nullptr, 0);
+  if (!sent) throw LibpqError();
 }
 
 asio::awaitable<void> Connection::Send(const std::string& sql) {

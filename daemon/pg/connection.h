@@ -56,6 +56,14 @@ struct SessionOptions {
 
 using Params = std::vector<std::optional<std::string>>;
 
+// One statement of a pipeline: `sql` with text parameters $1..$n, or, when `prepared`, the name
+// of a statement AsyncPrepare made, run with `params`.
+struct PipelinedStatement {
+  std::string sql;
+  Params params = {};
+  bool prepared = false;
+};
+
 class Connection {
  public:
   // Connects without blocking the loop, or throws pg::Error (class kConnection).
@@ -79,6 +87,14 @@ class Connection {
   asio::awaitable<void> AsyncPrepare(const std::string& name, const std::string& sql);
   // Runs the statement AsyncPrepare made, with text parameters (nullopt is SQL NULL).
   asio::awaitable<Result> AsyncExecPrepared(const std::string& name, Params params);
+
+  // Sends `statements` in one round trip (libpq pipeline mode, ended by one Sync) and returns the
+  // last one's result. Each is one statement (extended protocol: no multi-statement strings).
+  // Statements not inside BEGIN ... COMMIT share one implicit transaction up to the Sync; one that
+  // refuses a transaction block (DETACH ... CONCURRENTLY) may still follow a COMMIT. After the
+  // first failure the server skips the rest: that failure is thrown, once a transaction block it
+  // left open has been rolled back, so the connection is left outside a transaction block.
+  asio::awaitable<Result> AsyncExecPipeline(std::vector<PipelinedStatement> statements);
 
   // COPY ... TO STDOUT, streamed: each chunk of data (one or more whole rows) goes to `sink` as
   // it arrives, so memory stays constant whatever the size; the socket is read only as fast as
@@ -116,6 +132,8 @@ class Connection {
   // server's error, which it caused.
   asio::awaitable<long long> FinishCopy(const std::string& sql,
                                         std::exception_ptr callback_failure);
+  // Queues one statement (extended protocol) in libpq's output buffer, without flushing it.
+  void Queue(const PipelinedStatement& statement);
   // Sends `sql` (no parameters) and flushes it to the server.
   asio::awaitable<void> Send(const std::string& sql);
   // The connection's current libpq error message as an Error without SQLSTATE (a broken

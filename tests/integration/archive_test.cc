@@ -136,7 +136,7 @@ TEST_F(ArchiveTest, RoundTripThroughRestoreGivesTheSameRows) {
   const CliResult once = RunCli(fmt::format("once --config {} --now {}", config, kNow));
   ASSERT_EQ(once.exit_code, 0) << once.out << once.err;
   EXPECT_FALSE(TableExists("app.events_p20240101"));
-  EXPECT_EQ(AuditSteps(), "mark:ok detach:ok write:ok verify:ok drop:ok summary:ok");
+  EXPECT_EQ(AuditSteps(), "detach:ok write:ok verify:ok drop:ok summary:ok");
 
   // Private files, one archive and one manifest, the manifest describing the partition.
   struct stat info {};
@@ -235,7 +235,7 @@ TEST_F(ArchiveTest, CorruptArchiveIsCaughtByVerificationAndNothingIsDropped) {
   EXPECT_EQ(maintenance::ExitCode({report}), 1);
   ExpectJanuaryIntact(3000);
   EXPECT_THAT(Files(".copy.zst"), IsEmpty());  // the bad archive is not kept
-  EXPECT_EQ(AuditSteps(), "mark:ok detach:ok write:ok verify:failed summary:failed");
+  EXPECT_EQ(AuditSteps(), "detach:ok write:ok verify:failed summary:failed");
   EXPECT_EQ(QueryText("SELECT sqlstate FROM partitiond.audit WHERE step IS NULL AND action = "
                       "'archive'"),
             "XX001");
@@ -291,7 +291,7 @@ TEST_F(ArchiveTest, FullDiskDropsNothingAndSaysWhy) {
   ExpectFailedWrite(full, "File too large");
   ExpectJanuaryIntact(20000);
   EXPECT_THAT(Files(".partial"), IsEmpty());
-  EXPECT_EQ(AuditSteps(), "mark:ok detach:ok write:failed summary:failed");
+  EXPECT_EQ(AuditSteps(), "detach:ok write:failed summary:failed");
   EXPECT_EQ(QueryText("SELECT sqlstate FROM partitiond.audit WHERE step IS NULL AND action = "
                       "'archive'"),
             "58030");
@@ -319,7 +319,7 @@ TEST_F(ArchiveTest, UnwritableArchiveDirDropsNothingAndSaysWhy) {
   ExpectFailedWrite(denied, as_root ? "Read-only file system" : "Permission denied");
   EXPECT_THAT(denied.err, HasSubstr(ArchiveDir()));
   ExpectJanuaryIntact(1000);
-  EXPECT_EQ(AuditSteps(), "mark:ok detach:ok write:failed summary:failed");
+  EXPECT_EQ(AuditSteps(), "detach:ok write:failed summary:failed");
   ExpectNextPassArchives(config, 1000);
 }
 

@@ -215,7 +215,8 @@ TEST_F(HostileNamesTest, OddNamesAreMaintainedAndInjectionNeverReachesTheServerA
                      conn_->QuoteLiteral(parents[0].printed)),
             2);
 
-  const CliResult status = RunCli("status --config " + config_ + " --format json");
+  const CliResult status =
+      RunCli("status --config " + config_ + " --now 2026-11-30T00:00:00Z --format json");
   ASSERT_EQ(status.exit_code, 0) << status.out << status.err;
   const auto healthy = nlohmann::json::parse(status.out).at(0).at("tables");
   ASSERT_EQ(healthy.size(), parents.size() + 1);
