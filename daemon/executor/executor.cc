@@ -244,29 +244,27 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
       co_return drop || !mark;
     }
     if (mark) {
-      co_await recipes_.MarkAndDetach(table, action, /*detach_pending=*/false);
+      co_await recipes_.MarkAndDetach(table, action, /*detach_pending=*/false, drop);
     } else {
       co_await recipes_.DetachConcurrently(table, action);
     }
     record("detach");
-    if (drop) co_return co_await DropJustDetached(action);
     known_state_ = after_marked_detach;
-    co_return false;  // the next step finishes it (or clears an older mark)
+    co_return drop;  // else the next step finishes it (or clears an older mark)
   }
   if (state == PartitionState::kDetachPending) {
     if (mark) {
-      co_await recipes_.MarkAndDetach(table, action, /*detach_pending=*/true);
+      co_await recipes_.MarkAndDetach(table, action, /*detach_pending=*/true, drop);
     } else {
       co_await recipes_.FinalizeDetach(table, action);
     }
     record("finalize_detach");
-    if (drop) co_return co_await DropJustDetached(action);
     known_state_ = after_marked_detach;
-    co_return false;
+    co_return drop;
   }
   if (state == PartitionState::kDetachedByRetention) {
     if (drop) {
-      co_await recipes_.DropTable(action, /*guarded=*/true);
+      co_await recipes_.DropDetached(action);
     } else if (archive) {
       co_await ArchiveAndDrop(conn_, maintenance_.lock_timeout, env_, table, policy, action,
                               archive_, result.steps);
@@ -284,14 +282,6 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
                               "partitiond; refusing to {} it",
                               action.schema, action.partition, planner::ToString(action.kind)),
                   "55000");
-}
-
-// The table was marked under a guard and detached by this very action one statement ago, so the
-// DROP follows without checking its state again (a lock and a catalog read per drop, which showed
-// on a catch-up pass). A retry after a failed DROP reads the state and drops under the guard.
-asio::awaitable<bool> Executor::DropJustDetached(const planner::Action& action) {
-  co_await recipes_.DropTable(action, /*guarded=*/false);
-  co_return true;
 }
 
 }  // namespace partitiond::executor

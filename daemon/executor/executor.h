@@ -67,8 +67,6 @@ class Executor {
   asio::awaitable<bool> StepRetention(const catalog::TableSnapshot& table,
                                       const config::TableConfig& policy,
                                       const planner::Action& action, ActionResult& result);
-  // The DROP right after this action detached the table; returns true (the action is done).
-  asio::awaitable<bool> DropJustDetached(const planner::Action& action);
 
   pg::Connection& conn_;
   Recipes recipes_;

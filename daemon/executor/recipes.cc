@@ -110,20 +110,20 @@ std::string Recipes::MarkStatement(const catalog::TableSnapshot& parent,
 }
 
 asio::awaitable<void> Recipes::MarkAndDetach(const catalog::TableSnapshot& parent,
-                                             const planner::Action& action, bool detach_pending) {
+                                             const planner::Action& action, bool detach_pending,
+                                             bool then_drop) {
   // COMMENT locks the table (SHARE UPDATE EXCLUSIVE, which a concurrent DETACH also needs) before
   // the guard reads its state, so the state cannot change between the check and the commit. The
-  // DETACH follows the COMMIT in the same round trip: a failed mark or guard makes the server skip
-  // it, so it runs only on a table that was marked.
+  // DETACH and the DROP follow in the same round trip: after a failure the server skips the rest,
+  // so each runs only once the step before it committed. The DROP needs no guard of its own: the
+  // table it names was marked and detached by the statements just before it.
   co_await PreparePartitionState(conn_);
-  std::vector<pg::PipelinedStatement> statements;
-  statements.push_back({.sql = "BEGIN"});
-  statements.push_back({.sql = SetLocalLockTimeout()});
-  statements.push_back({.sql = MarkStatement(parent, action)});
-  statements.push_back(ExpectPartitionOf(conn_, parent, action, detach_pending));
-  statements.push_back({.sql = "COMMIT"});
-  statements.push_back({.sql = DetachStatement(parent, action, detach_pending)});
-  co_await conn_.AsyncExecPipeline(std::move(statements));
+  std::vector<pg::PipelinedStatement> pipeline;
+  AppendTransaction(pipeline, {{.sql = MarkStatement(parent, action)},
+                               ExpectPartitionOf(conn_, parent, action, detach_pending)});
+  pipeline.push_back({.sql = DetachStatement(parent, action, detach_pending)});
+  if (then_drop) AppendTransaction(pipeline, {{.sql = DropStatement(action)}});
+  co_await conn_.AsyncExecPipeline(std::move(pipeline));
 }
 
 asio::awaitable<void> Recipes::ClearRetentionMark(const planner::Action& action) {
@@ -170,14 +170,13 @@ asio::awaitable<void> Recipes::MoveToSchema(const planner::Action& action,
                   conn_.QuoteIdentifier(schema), conn_.QuoteQualified(schema, action.partition)));
 }
 
-asio::awaitable<void> Recipes::DropTable(const planner::Action& action, bool guarded) {
-  const std::string drop = fmt::format("DROP TABLE {};", Child(action));
-  if (!guarded) {
-    co_await RunInTransaction(drop);
-    co_return;
-  }
+std::string Recipes::DropStatement(const planner::Action& action) {
+  return fmt::format("DROP TABLE {};", Child(action));
+}
+
+asio::awaitable<void> Recipes::DropDetached(const planner::Action& action) {
   co_await PreparePartitionState(conn_);
-  co_await RunInTransaction(LockDetachedByRetention(conn_, action) + drop);
+  co_await RunInTransaction(LockDetachedByRetention(conn_, action) + DropStatement(action));
 }
 
 asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& parent,
@@ -203,6 +202,14 @@ asio::awaitable<void> Recipes::RunOutsideTransaction(const std::string& statemen
 
 std::string Recipes::SetLocalLockTimeout() const {
   return fmt::format("SET LOCAL lock_timeout = '{}';", pg::ToPgDuration(lock_timeout_));
+}
+
+void Recipes::AppendTransaction(std::vector<pg::PipelinedStatement>& pipeline,
+                                std::vector<pg::PipelinedStatement> body) const {
+  pipeline.push_back({.sql = "BEGIN"});
+  pipeline.push_back({.sql = SetLocalLockTimeout()});
+  for (auto& statement : body) pipeline.push_back(std::move(statement));
+  pipeline.push_back({.sql = "COMMIT"});
 }
 
 std::string Recipes::Parent(const catalog::TableSnapshot& parent) {

@@ -1,8 +1,8 @@
 // The low-lock DDL recipes of GUIDE §3, one coroutine per database step. Each step is one short
 // transaction with SET LOCAL lock_timeout sent in one round trip, or (for DETACH ... CONCURRENTLY /
 // FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under the session
-// lock_timeout the connection must have been opened with. Steps throw pg::Error; the caller decides
-// whether to retry.
+// lock_timeout the connection must have been opened with. MarkAndDetach sends several of these in
+// one round trip. Steps throw pg::Error; the caller decides whether to retry.
 #pragma once
 
 #include <chrono>
@@ -38,11 +38,14 @@ class Recipes {
                                        const planner::Action& action);
   // Marks the partition so retention interrupted after the detach is finished by the next pass,
   // guarded (partition_state.h): it must be a partition of `parent`, pending detach or not as
-  // `detach_pending` says; the mark commits, then DETACH ... CONCURRENTLY (FINALIZE when pending)
-  // runs, in the same round trip and only if the mark committed. ClearRetentionMark undoes the
-  // mark when the table is to be kept after all.
+  // `detach_pending` says. The mark commits, then DETACH ... CONCURRENTLY (FINALIZE when pending)
+  // runs, then, when `then_drop`, DROP TABLE in a transaction of its own: all in one round trip,
+  // each only if the one before it succeeded. On an error the table is left in the state of the
+  // last step that committed (marked; detached or pending; gone), for the caller to resume from.
+  // ClearRetentionMark undoes the mark when the table is to be kept after all.
   asio::awaitable<void> MarkAndDetach(const catalog::TableSnapshot& parent,
-                                      const planner::Action& action, bool detach_pending);
+                                      const planner::Action& action, bool detach_pending,
+                                      bool then_drop);
   asio::awaitable<void> ClearRetentionMark(const planner::Action& action);
   // DETACH ... CONCURRENTLY, and ... FINALIZE of a detach left pending, unmarked.
   asio::awaitable<void> DetachConcurrently(const catalog::TableSnapshot& parent,
@@ -57,10 +60,9 @@ class Recipes {
   asio::awaitable<void> DetachInTransaction(const catalog::TableSnapshot& parent,
                                             const planner::Action& action, AfterDetach after);
   // Moves a detached table to `schema` and clears its retention mark, in one transaction; and
-  // DROP TABLE. Guarded (DropTable only when `guarded`): the table must be detached and carry the
-  // retention mark.
+  // DROP TABLE. Guarded: the table must be detached and carry the retention mark.
   asio::awaitable<void> MoveToSchema(const planner::Action& action, const std::string& schema);
-  asio::awaitable<void> DropTable(const planner::Action& action, bool guarded);
+  asio::awaitable<void> DropDetached(const planner::Action& action);
 
   // With a default partition (default_partition.cc). ATTACH must prove that the default holds no
   // row of the new range: by scanning it under ACCESS EXCLUSIVE, unless a validated CHECK on the
@@ -118,6 +120,10 @@ class Recipes {
   // the connection was opened with (pg::SessionOptions::lock_timeout).
   asio::awaitable<void> RunOutsideTransaction(const std::string& statement);
   std::string SetLocalLockTimeout() const;
+  // Appends BEGIN, SET LOCAL lock_timeout, `body` and COMMIT to `pipeline`.
+  void AppendTransaction(std::vector<pg::PipelinedStatement>& pipeline,
+                         std::vector<pg::PipelinedStatement> body) const;
+  std::string DropStatement(const planner::Action& action);
   // ALTER TABLE parent DETACH PARTITION child CONCURRENTLY, or FINALIZE.
   std::string DetachStatement(const catalog::TableSnapshot& parent, const planner::Action& action,
                               bool finalize);
