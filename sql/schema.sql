@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS partitiond.audit (
 );
 
 -- Added after the first version; ADD COLUMN IF NOT EXISTS upgrades an existing table.
--- step: NULL on the row summing up an action; the step's name (mark, detach, write, verify, drop,
+-- step: NULL on the row summing up an action; the step's name (detach, write, verify, drop,
 -- ...) on the rows an archive action writes for each of its steps. detail: what a step produced
 -- (archive file, rows, bytes, sha256).
 ALTER TABLE partitiond.audit ADD COLUMN IF NOT EXISTS step text;

@@ -49,7 +49,23 @@ asio::awaitable<ActionResult> Executor::Apply(const catalog::TableSnapshot& tabl
       table.DefaultPartition() != nullptr) {
     co_await recipes_.RestoreDefaultQuietly(table);
   }
+  if (result.outcome == Outcome::kFailed && planner::IsRetention(action.kind) &&
+      table.DefaultPartition() == nullptr) {
+    result.left_detach_pending = co_await LeftDetachPending(action);
+  }
   co_return result;
+}
+
+asio::awaitable<bool> Executor::LeftDetachPending(const planner::Action& action) {
+  try {
+    const PartitionState state = co_await recipes_.ReadState(action.schema, action.partition);
+    co_return state == PartitionState::kDetachPending;
+  } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
+    spdlog::debug("{}.{}: cannot read its state after the failure: {}", action.schema,
+                  action.partition, e.what());
+  }
+  co_return false;
 }
 
 asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& table,

@@ -31,6 +31,10 @@ struct ActionResult {
   std::string error;     // why it failed or was skipped
   // Archive actions, and creates beside a default partition: each step taken, in order.
   std::vector<StepRecord> steps;
+  // A failed retention action left its partition pending detach (DETACH ... CONCURRENTLY timed
+  // out waiting for older transactions). PostgreSQL then refuses any other DETACH ...
+  // CONCURRENTLY on the parent until this one is finalized.
+  bool left_detach_pending = false;
 };
 
 class Executor {
@@ -52,6 +56,9 @@ class Executor {
                                       const planner::Action& action);
 
  private:
+  // After a failed retention action: whether its partition is pending detach. Read errors other
+  // than a broken connection count as no.
+  asio::awaitable<bool> LeftDetachPending(const planner::Action& action);
   // Apply without the clean-up after a failed create.
   asio::awaitable<ActionResult> Attempt(const catalog::TableSnapshot& table,
                                         const config::TableConfig& policy,

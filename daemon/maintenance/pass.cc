@@ -6,6 +6,7 @@
 #include "daemon/catalog/reader.h"
 #include "daemon/common/logging.h"
 #include "daemon/executor/audit.h"
+#include "daemon/executor/partition_state.h"
 #include "daemon/maintenance/leadership.h"
 
 namespace partitiond::maintenance {
@@ -63,6 +64,11 @@ void LogResult(const std::string& database, const TableReport& table, const plan
              fmt::format("database {} table {}: {} {} ok in {} ms ({})", database, parent, kind,
                          fields.partition, result.duration.count(), action.reason),
              fields);
+  } else if (result.attempts == 0) {
+    LogEvent(spdlog::level::warn,
+             fmt::format("database {} table {}: {} {} {}: {}", database, parent, kind,
+                         fields.partition, executor::ToString(result.outcome), result.error),
+             fields);
   } else {
     LogEvent(spdlog::level::err,
              fmt::format("database {} table {}: {} {} {} after {} attempt(s): {}", database, parent,
@@ -89,19 +95,40 @@ asio::awaitable<void> FlushAudit(pg::Connection& conn, const std::string& databa
   pending.clear();
 }
 
+// The result of a retention action not tried because `pending` still waits to be detached.
+executor::ActionResult DeferredBehind(const std::string& pending) {
+  return {.outcome = executor::Outcome::kSkipped,
+          .attempts = 0,
+          .error = fmt::format("not tried: {} is still pending detach from this table and "
+                               "PostgreSQL detaches one partition of a table at a time; a later "
+                               "pass finishes that detach, then this one",
+                               pending)};
+}
+
 // Applies one table's plan, adding an audit record per action to `pending` when `audit`; returns
 // false when may_act said stop.
 asio::awaitable<bool> ApplyTable(pg::Connection& conn, executor::Executor& executor,
                                  const std::string& database, bool audit, Env& env,
                                  const PassOptions& options, TableReport& table,
                                  std::vector<executor::AuditRecord>& pending) {
+  std::string detach_pending;  // a partition this pass left pending detach, if any
   for (const auto& action : table.plan.actions) {
     if (options.may_act) {
       const bool may = co_await options.may_act();
       if (!may) co_return false;
     }
     const auto started = env.Now();
-    table.results.push_back(co_await executor.Apply(table.snapshot, *table.policy, action));
+    if (!detach_pending.empty() && planner::IsRetention(action.kind) &&
+        executor::SnapshotState(table.snapshot, action) == executor::PartitionState::kAttached) {
+      // PostgreSQL would refuse to detach it ("already pending detach"): trying would only add an
+      // error per remaining partition. Partitions detached already are still dropped.
+      table.results.push_back(DeferredBehind(detach_pending));
+    } else {
+      table.results.push_back(co_await executor.Apply(table.snapshot, *table.policy, action));
+      if (table.results.back().left_detach_pending) {
+        detach_pending = action.schema + "." + action.partition;
+      }
+    }
     LogResult(database, table, action, table.results.back());
     if (!audit) continue;
     pending.push_back({.started_at = started,

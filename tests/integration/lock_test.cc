@@ -102,6 +102,38 @@ TEST_P(LockTest, AnInterruptedDropIsNotFinishedOnceThePolicyKeepsTheTable) {
             "none");
 }
 
+// DETACH ... CONCURRENTLY that times out waiting for older transactions leaves its partition
+// pending detach, and PostgreSQL then refuses every other concurrent detach of the parent: the
+// pass does not try them, says why, and a later pass finishes them all.
+using PendingDetachTest = DatabaseTest;
+
+TEST_F(PendingDetachTest, OtherDetachesOfTheParentWaitForThePendingOne) {
+  CreateMonthlyEvents();
+  const std::string config = WriteConfig(kEvents);
+  ASSERT_EQ(RunCli("once --config " + config + " --now 2026-01-15T00:00:00Z").exit_code, 0);
+
+  // A reader of the whole table: the detach's second phase waits for it.
+  pg::Connection reader = PgCluster::Shared().Connect(dbname_);
+  reader.Exec("BEGIN; SELECT count(*) FROM app.events;");
+  const CliResult blocked = RunCli("once --config " + config + " --now 2026-04-15T00:00:00Z");
+  EXPECT_EQ(blocked.exit_code, 1) << blocked.out << blocked.err;
+  EXPECT_THAT(blocked.out + blocked.err,
+              HasSubstr("not tried: app.events_p20260101 is still pending detach"));
+  EXPECT_EQ(QueryText("SELECT string_agg(partition_name || ' ' || outcome || ' ' || attempts, ', ' "
+                      "ORDER BY partition_name) FROM partitiond.audit WHERE action = 'drop'"),
+            "app.events_p20260101 failed 3, app.events_p20260201 skipped 0");
+  EXPECT_EQ(QueryText("SELECT inhdetachpending::text FROM pg_inherits "
+                      "WHERE inhrelid = 'app.events_p20260101'::regclass"),
+            "true");
+
+  reader.Exec("COMMIT");
+  const CliResult again = RunCli("once --config " + config + " --now 2026-04-15T00:00:00Z");
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_class WHERE relname IN ('events_p20260101', "
+                     "'events_p20260201')"),
+            0);
+}
+
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutDefaultPartition, LockTest, ::testing::Bool(),
                          [](const auto& info) {
                            return info.param ? "WithDefault" : "WithoutDefault";
