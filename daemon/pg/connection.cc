@@ -217,6 +217,7 @@ asio::awaitable<Result> Connection::AsyncExecPrepared(const std::string& name, P
 }
 
 asio::awaitable<Result> Connection::AsyncExecPipeline(std::vector<PipelinedStatement> statements) {
+  if (statements.empty()) throw std::logic_error("AsyncExecPipeline: no statements");
   PGconn* conn = conn_.get();
   if (!PQenterPipelineMode(conn)) throw LibpqError();
   for (const auto& statement : statements) Queue(statement);

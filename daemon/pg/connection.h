@@ -89,7 +89,8 @@ class Connection {
   asio::awaitable<Result> AsyncExecPrepared(const std::string& name, Params params);
 
   // Sends `statements` in one round trip (libpq pipeline mode, ended by one Sync) and returns the
-  // last one's result. Each is one statement (extended protocol: no multi-statement strings).
+  // last one's result. Each is one statement (extended protocol: no multi-statement strings);
+  // there must be at least one.
   // Statements not inside BEGIN ... COMMIT share one implicit transaction up to the Sync; one that
   // refuses a transaction block (DETACH ... CONCURRENTLY) may still follow a COMMIT. After the
   // first failure the server skips the rest: that failure is thrown, once a transaction block it
