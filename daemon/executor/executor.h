@@ -24,7 +24,7 @@ namespace partitiond::executor {
 
 struct ActionResult {
   Outcome outcome = Outcome::kOk;
-  int attempts = 0;       // statements tried that failed or completed the action, at least 1
+  int attempts = 0;       // statements tried that failed or completed the action; 0: not tried
   int lock_timeouts = 0;  // attempts lost to lock_timeout or deadlock
   std::chrono::milliseconds duration{0};
   std::string sqlstate;  // of the last error, when failed

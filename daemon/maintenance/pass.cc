@@ -64,7 +64,7 @@ void LogResult(const std::string& database, const TableReport& table, const plan
              fmt::format("database {} table {}: {} {} ok in {} ms ({})", database, parent, kind,
                          fields.partition, result.duration.count(), action.reason),
              fields);
-  } else if (result.attempts == 0) {
+  } else if (result.attempts == 0) {  // not tried (DeferredBehind): a warning, not an error
     LogEvent(spdlog::level::warn,
              fmt::format("database {} table {}: {} {} {}: {}", database, parent, kind,
                          fields.partition, executor::ToString(result.outcome), result.error),

@@ -249,13 +249,15 @@ asio::awaitable<Result> Connection::AsyncExecPipeline(std::vector<PipelinedState
   PQclear(sync);
   if (!synced || !PQexitPipelineMode(conn)) throw LibpqError();
   if (!failure) co_return std::move(*last);
-  if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
-    try {
-      co_await AsyncExec("ROLLBACK");
-    } catch (const Error&) {
-    }
-  }
+  if (PQtransactionStatus(conn) != PQTRANS_IDLE) co_await RollBackQuietly();
   throw *failure;
+}
+
+asio::awaitable<void> Connection::RollBackQuietly() {
+  try {
+    co_await AsyncExec("ROLLBACK");
+  } catch (const Error&) {
+  }
 }
 
 void Connection::Queue(const PipelinedStatement& statement) {
@@ -393,12 +395,7 @@ asio::awaitable<void> RollBackOnError(Connection& conn,
   }
   // A failed statement leaves the block open and aborted, and any other exception (a file error
   // in an archive, say) may leave it open; close it so the session is reusable.
-  if (conn.IsOk()) {
-    try {
-      co_await conn.AsyncExec("ROLLBACK");
-    } catch (const Error&) {
-    }
-  }
+  if (conn.IsOk()) co_await conn.RollBackQuietly();
   std::rethrow_exception(failure);
 }
 

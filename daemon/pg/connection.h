@@ -109,6 +109,10 @@ class Connection {
   // and the exception is rethrown. Returns the row count the server reports.
   asio::awaitable<long long> AsyncCopyIn(std::string sql, std::function<bool(std::string&)> source);
 
+  // Sends ROLLBACK, ignoring its failure: ends a transaction block that a failure left open (or
+  // aborted) so the session is reusable. Best effort; a broken connection stays broken.
+  asio::awaitable<void> RollBackQuietly();
+
   // Asks the server to cancel the statement in flight; it then fails with SQLSTATE 57014.
   // Safe to call from another coroutine on the loop while AsyncExec is waiting; never blocks (the
   // request is sent from a detached thread).
