@@ -20,6 +20,41 @@ constexpr const char* kDefaultStateQuery =
     "       c.relforcerowsecurity "
     "FROM pg_class c WHERE c.oid = to_regclass($1)";
 
+// What a DELETE FROM ONLY <default> sets off ($1 the default, $2/$3 schema and name of the
+// default, $4/$5 of the parent). Triggers: enabled ones fire in an ordinary session ('O' and 'A';
+// 'R' only under session_replication_role = replica, 'D' never); bit 8 of tgtype is DELETE. A
+// referential action trigger belongs to a clone of the foreign key: it is named by the key the
+// user declared (the clone's topmost ancestor).
+constexpr const char* kMoveSideEffectsQuery = R"sql(
+WITH d AS (SELECT to_regclass($1) AS oid)
+SELECT CASE WHEN k.contype = 'f' THEN
+         format('the ON DELETE %s action of foreign key %I on %s',
+                CASE k.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL'
+                     WHEN 'd' THEN 'SET DEFAULT' WHEN 'r' THEN 'RESTRICT' ELSE 'NO ACTION' END,
+                (WITH RECURSIVE up AS (
+                   SELECT oid, conparentid, conname FROM pg_constraint WHERE oid = k.oid
+                   UNION ALL
+                   SELECT c.oid, c.conparentid, c.conname FROM pg_constraint c
+                   JOIN up ON c.oid = up.conparentid)
+                 SELECT conname FROM up WHERE conparentid = 0 LIMIT 1),
+                k.conrelid::regclass)
+       ELSE format('%s trigger %I on %s', CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END,
+                   t.tgname, t.tgrelid::regclass) END
+FROM d JOIN pg_trigger t ON t.tgrelid = d.oid
+LEFT JOIN pg_constraint k ON k.oid = t.tgconstraint
+WHERE t.tgenabled IN ('O', 'A') AND t.tgtype & 8 = 8
+UNION ALL
+SELECT format('rule %I on %s', r.rulename, r.ev_class::regclass)
+FROM d JOIN pg_rewrite r ON r.ev_class = d.oid WHERE r.ev_type = '4'
+UNION ALL
+SELECT DISTINCT format('publication %I', p.pubname) FROM pg_publication_tables p
+WHERE (p.schemaname = $2 AND p.tablename = $3) OR (p.schemaname = $4 AND p.tablename = $5)
+)sql";
+
+constexpr const char* kNotValidChecksQuery =
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE conrelid = $1::oid AND contype = 'c' AND NOT convalidated ORDER BY conname";
+
 // FORCE ROW LEVEL SECURITY applies the policies to the owner too, and the daemon acts as a member
 // of the owner role: with it, moving rows would see (and delete) only the rows the policies let an
 // unset tenant see, and inserting them could fail WITH CHECK. So both tables go without FORCE
@@ -45,6 +80,10 @@ asio::awaitable<void> Recipes::CreateBesideDefault(const catalog::TableSnapshot&
                                                    const planner::Action& action) {
   const std::string child = Child(action);
   std::string body = CreateLikeStatements(parent, child) + BoundCheckStatement(parent, action);
+  const auto not_valid = co_await NotValidChecks(parent);
+  for (const auto& [name, definition] : not_valid) {
+    body += fmt::format("ALTER TABLE {} DROP CONSTRAINT {};\n", child, conn_.QuoteIdentifier(name));
+  }
   if (parent.force_row_security) body += ForceStatement(child, false);
   body += fmt::format("COMMENT ON TABLE {} IS {};", child,
                       conn_.QuoteLiteral(PendingMark(parent, action)));
@@ -120,11 +159,13 @@ asio::awaitable<void> Recipes::ValidateExclusion(const catalog::TableSnapshot& p
 }
 
 asio::awaitable<void> Recipes::AttachBesideDefault(const catalog::TableSnapshot& parent,
-                                                   const planner::Action& action) {
+                                                   const planner::Action& action, bool move_rest) {
   const std::string def = Default(parent);
   std::string body;
   if (!action.ahead_of_now) {
-    const std::string move_rest = co_await MoveStatement(parent, action, 0);
+    std::string moves;
+    if (move_rest) moves = co_await MoveStatement(parent, action, 0);
+    if (!moves.empty()) moves += ";\n";
     // Writes through the parent wait (reads go on) until the ATTACH commits. An INSERT already
     // routed to the default when ATTACH changes the default's partition constraint would fail
     // ("violates partition constraint"); one that waits on the parent's lock routes afresh. The
@@ -132,8 +173,13 @@ asio::awaitable<void> Recipes::AttachBesideDefault(const catalog::TableSnapshot&
     // that are inserted into it directly.
     body = fmt::format(
         "LOCK TABLE ONLY {} IN SHARE ROW EXCLUSIVE MODE;\n"
-        "LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE;\n{};\n",
-        Parent(parent), def, move_rest);
+        "LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE;\n{}",
+        Parent(parent), def, moves);
+  }
+  const auto not_valid = co_await NotValidChecks(parent);
+  for (const auto& [name, definition] : not_valid) {
+    body += fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {};\n", Child(action),
+                        conn_.QuoteIdentifier(name), definition);
   }
   body += AttachOnlyStatements(parent, action);
   body +=
@@ -142,6 +188,47 @@ asio::awaitable<void> Recipes::AttachBesideDefault(const catalog::TableSnapshot&
   if (parent.force_row_security)
     body += ForceStatement(def, true) + ForceStatement(Child(action), true);
   co_await RunInTransaction(body);
+}
+
+asio::awaitable<std::vector<std::string>> Recipes::MoveSideEffects(
+    const catalog::TableSnapshot& parent) {
+  const catalog::Partition* def = parent.DefaultPartition();
+  if (def == nullptr) throw pg::Error("the parent has no default partition", "XX000");
+  pg::Params params = {Default(parent), def->schema, def->name, parent.configured.schema,
+                       parent.configured.table};
+  const pg::Result r = co_await conn_.AsyncExec(kMoveSideEffectsQuery, std::move(params));
+  std::vector<std::string> effects;
+  for (int i = 0; i < r.rows(); ++i) effects.emplace_back(r.Get(i, 0));
+  co_return effects;
+}
+
+asio::awaitable<bool> Recipes::DefaultHoldsRange(const catalog::TableSnapshot& parent,
+                                                 const planner::Action& action) {
+  const pg::Result r = co_await conn_.AsyncExec(fmt::format(
+      "SELECT EXISTS (SELECT 1 FROM ONLY {} WHERE {})", Default(parent), InRange(parent, action)));
+  co_return r.GetBool(0, 0);
+}
+
+asio::awaitable<bool> Recipes::DefaultScanFitsLockTimeout(const catalog::TableSnapshot& parent) {
+  // count(*) reads every row as ATTACH's check does; it takes ACCESS SHARE only.
+  try {
+    co_await pg::RunTransaction(
+        conn_, fmt::format("SET LOCAL statement_timeout = '{}';\nSELECT count(*) FROM ONLY {};",
+                           pg::ToPgDuration(lock_timeout_), Default(parent)));
+  } catch (const pg::Error& e) {
+    if (e.sqlstate() != "57014") throw;
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<std::vector<std::pair<std::string, std::string>>> Recipes::NotValidChecks(
+    const catalog::TableSnapshot& parent) {
+  pg::Params params = {std::to_string(parent.oid)};
+  const pg::Result r = co_await conn_.AsyncExec(kNotValidChecksQuery, std::move(params));
+  std::vector<std::pair<std::string, std::string>> checks;
+  for (int i = 0; i < r.rows(); ++i) checks.emplace_back(r.Get(i, 0), r.Get(i, 1));
+  co_return checks;
 }
 
 asio::awaitable<void> Recipes::RestoreDefaultQuietly(const catalog::TableSnapshot& parent) {

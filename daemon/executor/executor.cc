@@ -1,6 +1,7 @@
 #include "daemon/executor/executor.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 namespace partitiond::executor {
@@ -184,31 +185,37 @@ asio::awaitable<bool> Executor::StepCreateBesideDefault(const catalog::TableSnap
                                                         ActionResult& result) {
   const PartitionState state = co_await recipes_.ReadCreateState(table, action);
   if (state == PartitionState::kAttached) co_return true;
+  if (state != PartitionState::kGone && state != PartitionState::kPendingCreate) {
+    throw pg::Error(fmt::format("{}.{} already exists and is not a partition partitiond is "
+                                "building; not creating a partition under that name",
+                                action.schema, action.partition),
+                    "42P07");
+  }
+  // Decided before the table is built and again before rows move, so that a create that cannot
+  // finish leaves nothing half-built and no row moves that has to stay where it is.
+  const bool can_move = co_await CheckMovableBesideDefault(table, action);
   auto started = env_.SteadyNow();
   if (state == PartitionState::kGone) {
     co_await recipes_.CreateBesideDefault(table, action);
     result.steps.push_back({.step = "build", .duration = Since(env_, started)});
     co_return false;
   }
-  if (state != PartitionState::kPendingCreate) {
-    throw pg::Error(fmt::format("{}.{} already exists and is not a partition partitiond is "
-                                "building; not creating a partition under that name",
-                                action.schema, action.partition),
-                    "42P07");
-  }
   co_await recipes_.SuspendForcedSecurity(table);
-  long long moved = co_await recipes_.MoveRowsFromDefault(table, action, kMoveBatchRows);
+  long long moved = 0;
+  if (can_move) moved = co_await recipes_.MoveRowsFromDefault(table, action, kMoveBatchRows);
   if (action.ahead_of_now) {
     co_await recipes_.ExcludeFromDefault(table, action);
-    const long long late = co_await recipes_.MoveRowsFromDefault(table, action, 0);
-    moved += late;
+    if (can_move) {
+      const long long late = co_await recipes_.MoveRowsFromDefault(table, action, 0);
+      moved += late;
+    }
     co_await recipes_.ValidateExclusion(table);
   }
   result.steps.push_back({.step = "move_rows",
                           .duration = Since(env_, started),
                           .detail = fmt::format(R"({{"rows": {}}})", moved)});
   started = env_.SteadyNow();
-  co_await recipes_.AttachBesideDefault(table, action);
+  co_await recipes_.AttachBesideDefault(table, action, can_move);
   result.steps.push_back({.step = "attach", .duration = Since(env_, started)});
   spdlog::info(
       "{}.{}: attached beside default partition {} after moving {} row(s) out of it "
@@ -216,6 +223,41 @@ asio::awaitable<bool> Executor::StepCreateBesideDefault(const catalog::TableSnap
       action.schema, action.partition, table.DefaultPartition()->name, moved,
       result.steps.back().duration.count());
   co_return true;
+}
+
+asio::awaitable<bool> Executor::CheckMovableBesideDefault(const catalog::TableSnapshot& table,
+                                                          const planner::Action& action) {
+  const std::string def = table.DefaultPartition()->name;
+  if (!action.ahead_of_now) {
+    const bool fits = co_await recipes_.DefaultScanFitsLockTimeout(table);
+    if (!fits) {
+      throw pg::Error(
+          fmt::format("{}.{}: not created for now: reading default partition {}.{} takes longer "
+                      "than lock_timeout ({} ms), and attaching a range that holds now or the "
+                      "past scans it while writes to {}.{} wait; the range's rows stay in the "
+                      "default partition (move or delete the rows it holds to let this range be "
+                      "created)",
+                      action.schema, action.partition, action.schema, def,
+                      maintenance_.lock_timeout.count(), table.configured.schema,
+                      table.configured.table),
+          "57014");
+    }
+  }
+  const std::vector<std::string> effects = co_await recipes_.MoveSideEffects(table);
+  if (effects.empty()) co_return true;
+  co_await recipes_.SuspendForcedSecurity(table);
+  const bool holds_rows = co_await recipes_.DefaultHoldsRange(table, action);
+  if (holds_rows) {
+    throw pg::Error(
+        fmt::format("{}.{}: not created: default partition {}.{} holds rows of its range, and "
+                    "moving them out would also set off {}; the rows stay in the default "
+                    "partition (move them yourself, or remove what is listed)",
+                    action.schema, action.partition, action.schema, def, fmt::join(effects, "; ")),
+        "55000");
+  }
+  spdlog::debug("{}.{}: default partition holds no rows of the range; nothing to move ({})",
+                action.schema, action.partition, fmt::join(effects, "; "));
+  co_return false;
 }
 
 // Drop, archive and detach share the way out of the table: DETACH (CONCURRENTLY unless a default

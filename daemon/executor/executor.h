@@ -71,6 +71,13 @@ class Executor {
   asio::awaitable<bool> StepCreateBesideDefault(const catalog::TableSnapshot& table,
                                                 const planner::Action& action,
                                                 ActionResult& result);
+  // Before a create beside a default partition builds the table or moves rows: throws (the action
+  // fails, nothing changed) when a range holding now or the past cannot be attached within
+  // lock_timeout, or when rows of the range sit in the default and moving them would set off
+  // triggers, referential actions, rules or publications (Recipes::MoveSideEffects). Returns
+  // whether rows may be moved; false when there are such side effects but no rows to move.
+  asio::awaitable<bool> CheckMovableBesideDefault(const catalog::TableSnapshot& table,
+                                                  const planner::Action& action);
   asio::awaitable<bool> StepRetention(const catalog::TableSnapshot& table,
                                       const config::TableConfig& policy,
                                       const planner::Action& action, ActionResult& result);

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "daemon/catalog/snapshot.h"
 #include "daemon/executor/partition_state.h"
@@ -90,8 +92,28 @@ class Recipes {
   asio::awaitable<void> ExcludeFromDefault(const catalog::TableSnapshot& parent,
                                            const planner::Action& action);
   asio::awaitable<void> ValidateExclusion(const catalog::TableSnapshot& parent);
+  // `move_rest`: move the rows that arrived since step 2 inside the locked transaction (ranges
+  // that hold now or the past); false when MoveSideEffects ruled moves out, and ATTACH then fails
+  // by itself if such a row arrived.
   asio::awaitable<void> AttachBesideDefault(const catalog::TableSnapshot& parent,
-                                            const planner::Action& action);
+                                            const planner::Action& action, bool move_rest);
+  // Everything a move would set off besides changing the rows' location, one description each
+  // (naming it): the default partition's DELETE triggers that fire in a normal session (user row
+  // and statement triggers, those cloned from the parent, and the referential actions of foreign
+  // keys that reference the parent: ON DELETE CASCADE would delete the referencing rows), its
+  // DELETE rules, and the publications that would replicate the move as a deletion. Empty when
+  // rows can move without side effects. A statement trigger on the parent does not fire for a
+  // DELETE on the default partition alone, so it is not listed.
+  asio::awaitable<std::vector<std::string>> MoveSideEffects(const catalog::TableSnapshot& parent);
+  // Whether the default partition holds a row of the action's range (after SuspendForcedSecurity:
+  // FORCE ROW LEVEL SECURITY would hide rows from the owner role).
+  asio::awaitable<bool> DefaultHoldsRange(const catalog::TableSnapshot& parent,
+                                          const planner::Action& action);
+  // Reads the whole default partition under statement_timeout = lock_timeout, with no lock that
+  // blocks writers: an estimate of the scan ATTACH makes of it for a range holding now or the past,
+  // while writes to the parent wait. False when the read was cancelled: that scan would hold
+  // writers longer than lock_timeout.
+  asio::awaitable<bool> DefaultScanFitsLockTimeout(const catalog::TableSnapshot& parent);
   // Before step 2 when the parent forces RLS: the default partition without FORCE (the new table
   // never had it), so that the owner role's move sees every row; step 4 restores both.
   asio::awaitable<void> SuspendForcedSecurity(const catalog::TableSnapshot& parent);
@@ -151,6 +173,12 @@ class Recipes {
   asio::awaitable<std::string> MoveStatement(const catalog::TableSnapshot& parent,
                                              const planner::Action& action, int limit);
   std::string Default(const catalog::TableSnapshot& parent);
+  // The parent's CHECK constraints that are NOT VALID, as (name, definition). Rows may sit in the
+  // default partition that violate them, and a NOT VALID CHECK is still enforced on the rows moved
+  // into the new table, so it has none of them while rows move and gets them back (NOT VALID, as
+  // on its parent, which ATTACH accepts) just before it is attached.
+  asio::awaitable<std::vector<std::pair<std::string, std::string>>> NotValidChecks(
+      const catalog::TableSnapshot& parent);
   std::string MarkStatement(const catalog::TableSnapshot& parent, const planner::Action& action);
   std::string Parent(const catalog::TableSnapshot& parent);
   std::string Child(const planner::Action& action);

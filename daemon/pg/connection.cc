@@ -344,11 +344,12 @@ Result Connection::Check(PGresult* last, PGresult* first_error, const std::strin
   Result error(first_error);
   const char* state = first_error ? PQresultErrorField(first_error, PG_DIAG_SQLSTATE) : nullptr;
   // The primary message (and detail) without libpq's "ERROR:  " prefix and LINE/caret context.
-  std::string message = TrimmedMessage(
-      first_error ? PQresultErrorField(first_error, PG_DIAG_MESSAGE_PRIMARY) : nullptr);
-  const char* detail =
-      first_error ? PQresultErrorField(first_error, PG_DIAG_MESSAGE_DETAIL) : nullptr;
-  if (!message.empty() && detail != nullptr) message += " (" + TrimmedMessage(detail) + ")";
+  auto field = [&](int code) {
+    return TrimmedMessage(first_error ? PQresultErrorField(first_error, code) : nullptr);
+  };
+  std::string message =
+      ServerErrorText(state ? state : "", field(PG_DIAG_MESSAGE_PRIMARY),
+                      field(PG_DIAG_MESSAGE_DETAIL), field(PG_DIAG_CONSTRAINT_NAME));
   if (message.empty()) message = TrimmedMessage(PQerrorMessage(conn_.get()));
   if (message.empty()) message = "query failed: " + sql.substr(0, 80);
   throw Error(message, state ? state : "");

@@ -14,4 +14,17 @@ ErrorClass Classify(const std::string& sqlstate) {
   return ErrorClass::kOther;
 }
 
+std::string ServerErrorText(const std::string& sqlstate, const std::string& primary,
+                            const std::string& detail, const std::string& constraint) {
+  const std::string cls = sqlstate.substr(0, 2);
+  const bool may_hold_row_data = cls == "22" || cls == "23";
+  if (primary.empty()) return primary;
+  if (!may_hold_row_data) return detail.empty() ? primary : primary + " (" + detail + ")";
+  // The primary messages of these classes name the constraint in most cases; say it otherwise.
+  if (constraint.empty() || primary.find('"' + constraint + '"') != std::string::npos) {
+    return primary;
+  }
+  return primary + " (constraint \"" + constraint + "\")";
+}
+
 }  // namespace partitiond::pg

@@ -14,6 +14,14 @@ enum class ErrorClass {
 
 ErrorClass Classify(const std::string& sqlstate);
 
+// The text an Error carries for a server error: the primary message, then the detail in
+// parentheses, except where the detail can hold row contents. Data exceptions (class 22) and
+// integrity constraint violations (class 23) put the failing row or key values there ("Failing
+// row contains (...)", "Key (...)=(...)"), and those must not reach logs, the audit table or
+// status; for them the constraint's name stands in for the detail when the server gave one.
+std::string ServerErrorText(const std::string& sqlstate, const std::string& primary,
+                            const std::string& detail, const std::string& constraint);
+
 class Error : public std::runtime_error {
  public:
   Error(std::string message, std::string sqlstate)
