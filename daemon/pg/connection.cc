@@ -3,10 +3,15 @@
 #include <charconv>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "daemon/pg/host_addresses.h"
+#include "daemon/pg/resolver.h"
 
 namespace partitiond::pg {
 namespace {
@@ -36,23 +41,48 @@ PGconn* WithNoticeLogging(PGconn* conn) {
 }
 
 // Keepalives make a vanished server show up as an error instead of a hang; connect_timeout
-// covers the blocking connect (the async one enforces its own deadline).
-PGconn* StartConnect(const std::string& conninfo, const SessionOptions& options, bool blocking) {
+// covers the blocking connect (the async one enforces its own deadline). `resolved`, when given,
+// replaces the conninfo's host list with names and the addresses already found for them: the keys
+// after the expanded conninfo override its values.
+PGconn* StartConnect(const std::string& conninfo, const SessionOptions& options, bool blocking,
+                     const std::optional<ConnectLists>& resolved = std::nullopt) {
   const std::string timeout =
       std::to_string(std::max<long long>(1, options.connect_timeout.count() / 1000));
-  const char* keys[] = {"dbname",
-                        "application_name",
-                        "keepalives",
-                        "keepalives_idle",
-                        "keepalives_interval",
-                        "keepalives_count",
-                        "connect_timeout",
-                        nullptr};
-  const char* values[] = {
-      conninfo.c_str(), options.application_name.c_str(), "1", "30", "10", "3", timeout.c_str(),
-      nullptr};
-  return WithNoticeLogging(blocking ? PQconnectdbParams(keys, values, /*expand_dbname=*/1)
-                                    : PQconnectStartParams(keys, values, /*expand_dbname=*/1));
+  std::vector<const char*> keys = {"dbname",          "application_name",    "keepalives",
+                                   "keepalives_idle", "keepalives_interval", "keepalives_count",
+                                   "connect_timeout"};
+  std::vector<const char*> values = {
+      conninfo.c_str(), options.application_name.c_str(), "1", "30", "10", "3", timeout.c_str()};
+  if (resolved) {
+    keys.insert(keys.end(), {"host", "hostaddr"});
+    values.insert(values.end(), {resolved->host.c_str(), resolved->hostaddr.c_str()});
+    if (!resolved->port.empty()) {
+      keys.push_back("port");
+      values.push_back(resolved->port.c_str());
+    }
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  return WithNoticeLogging(blocking
+                               ? PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1)
+                               : PQconnectStartParams(keys.data(), values.data(),
+                                                      /*expand_dbname=*/1));
+}
+
+// The host names of `conninfo`, resolved off the loop by `deadline`; nullopt when libpq has none
+// to resolve.
+asio::awaitable<std::optional<ConnectLists>> ResolveHosts(
+    const std::string& conninfo, std::chrono::steady_clock::time_point deadline) {
+  const std::optional<HostTargets> targets = HostsToResolve(
+      conninfo, std::getenv("PGHOST"), std::getenv("PGHOSTADDR"), std::getenv("PGSERVICE"));
+  if (!targets) co_return std::nullopt;
+  std::map<std::string, std::vector<std::string>> addresses;
+  for (const auto& host : targets->hosts) {
+    if (!IsHostName(host) || addresses.contains(host)) continue;
+    std::vector<std::string> found = co_await ResolveHostName(host, deadline);
+    addresses.emplace(host, std::move(found));
+  }
+  co_return WithAddresses(*targets, addresses);
 }
 
 std::vector<const char*> ParamPointers(const Params& params) {
@@ -123,10 +153,12 @@ Connection Connection::Open(const std::string& conninfo, const SessionOptions& o
 
 asio::awaitable<Connection> Connection::AsyncOpen(const std::string& conninfo,
                                                   const SessionOptions& options) {
-  Connection conn(StartConnect(conninfo, options, /*blocking=*/false));
-  if (!conn.conn_) throw Error("out of memory allocating a libpq connection", "08000");
-  // libpq's connect_timeout applies only to the blocking connect; here the loop keeps the time.
+  // libpq's connect_timeout applies only to the blocking connect; here the loop keeps the time,
+  // for the name lookup and the connection together.
   const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+  const std::optional<ConnectLists> resolved = co_await ResolveHosts(conninfo, deadline);
+  Connection conn(StartConnect(conninfo, options, /*blocking=*/false, resolved));
+  if (!conn.conn_) throw Error("out of memory allocating a libpq connection", "08000");
   for (PostgresPollingStatusType poll = PGRES_POLLING_WRITING; poll != PGRES_POLLING_OK;) {
     if (PQstatus(conn.conn_.get()) == CONNECTION_BAD || poll == PGRES_POLLING_FAILED) {
       throw Error(TrimmedMessage(PQerrorMessage(conn.conn_.get())), "08001");

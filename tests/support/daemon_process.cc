@@ -48,7 +48,9 @@ struct SpawnSetup {
 
 }  // namespace
 
-DaemonProcess::DaemonProcess(std::string label, const std::vector<std::string>& args)
+DaemonProcess::DaemonProcess(std::string label, const std::vector<std::string>& args,
+                             const std::vector<std::string>& wrapper,
+                             const std::vector<std::string>& extra_env)
     : label_(std::move(label)) {
   std::array<int, 2> pipe_fds{};
   // Close-on-exec, so no other child (another daemon, pg_ctl's server) holds our pipe open.
@@ -70,18 +72,24 @@ DaemonProcess::DaemonProcess(std::string label, const std::vector<std::string>& 
   posix_spawnattr_setsigdefault(&setup.attr, &defaults);
   posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<std::string> words = {PARTITIOND_BINARY};
+  std::vector<std::string> words = wrapper;
+  words.push_back(PARTITIOND_BINARY);
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& word : words) argv.push_back(word.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_words = extra_env;
+  std::vector<char*> env;
+  for (auto& word : env_words) env.push_back(word.data());
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  env.push_back(nullptr);
   pid_t pid = -1;
-  const int spawned =
-      posix_spawn(&pid, PARTITIOND_BINARY, &setup.actions, &setup.attr, argv.data(), environ);
+  const int spawned = posix_spawnp(&pid, words.front().c_str(), &setup.actions, &setup.attr,
+                                   argv.data(), env.data());
   close(pipe_fds[1]);
   if (spawned != 0) {
     close(pipe_fds[0]);
-    ADD_FAILURE() << "posix_spawn " << PARTITIOND_BINARY << ": " << std::strerror(spawned);
+    ADD_FAILURE() << "posix_spawn " << words.front() << ": " << std::strerror(spawned);
     return;
   }
   pid_ = pid;

@@ -24,8 +24,12 @@ namespace partitiond::testing {
 class DaemonProcess {
  public:
   // Starts PARTITIOND_BINARY with `args` (argv words, no shell). `label` names it in failure
-  // output. Fails the test (and leaves pid() at -1) if it cannot start.
-  DaemonProcess(std::string label, const std::vector<std::string>& args);
+  // output. Fails the test (and leaves pid() at -1) if it cannot start. `wrapper` (argv words, the
+  // first looked up in PATH) runs first and must exec the binary in the same process (as
+  // `unshare --mount -- ...` does); `extra_env` ("NAME=value") is added to the environment.
+  DaemonProcess(std::string label, const std::vector<std::string>& args,
+                const std::vector<std::string>& wrapper = {},
+                const std::vector<std::string>& extra_env = {});
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
