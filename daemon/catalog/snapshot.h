@@ -77,10 +77,12 @@ struct TableSnapshot {
 };
 
 struct DatabaseSnapshot {
-  bool in_recovery = false;               // a standby: observe only
-  bool state_schema_present = false;      // partitiond.audit exists
-  std::vector<TableSnapshot> tables;      // one per configured table, in config order
-  std::chrono::sys_seconds server_now{};  // the server's now(), to check the host's clock
+  bool in_recovery = false;           // a standby: observe only
+  bool state_schema_present = false;  // partitiond.audit exists
+  std::vector<TableSnapshot> tables;  // one per configured table, in config order
+  // The server's now(), read by the snapshot query itself, to check the host's clock; nullopt
+  // when the query returned no row (no table asked for).
+  std::optional<std::chrono::sys_seconds> server_now;
 };
 
 // Parses one literal as printed by PostgreSQL with DateStyle=ISO and TimeZone=UTC

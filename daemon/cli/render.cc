@@ -113,6 +113,8 @@ std::string RenderJson(const std::vector<DatabaseReport>& reports, std::chrono::
                           {"applied", db.applied},
                           {"tables", nlohmann::json::array()}};
     if (db.error) jdb["error"] = *db.error;
+    if (db.clock_skew) jdb["clock_skew_seconds"] = db.clock_skew->count();
+    if (!db.error) jdb["planned_now"] = Timestamp(db.planned_now);
     for (const auto& t : db.tables) {
       nlohmann::json jt = {{"table", t.snapshot.configured.ToString()}};
       if (t.snapshot.error) {
@@ -124,6 +126,8 @@ std::string RenderJson(const std::vector<DatabaseReport>& reports, std::chrono::
       jt["key_type"] = catalog::ToString(t.snapshot.key_type);
       jt["partitions"] = t.snapshot.partitions.size();
       jt["warnings"] = t.plan.warnings;
+      jt["retention_held"] = t.plan.held_removals;
+      jt["removals_deferred"] = t.plan.deferred_removals;
       jt["actions"] = nlohmann::json::array();
       for (size_t i = 0; i < t.plan.actions.size(); ++i) {
         const auto& a = t.plan.actions[i];

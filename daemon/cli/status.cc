@@ -59,13 +59,13 @@ asio::awaitable<std::map<std::string, AuditSummary>> ReadAudit(
 
 asio::awaitable<DatabaseStatus> ReadStatus(const config::DatabaseConfig& database,
                                            const config::MaintenanceConfig& maintenance, Env& env,
-                                           std::chrono::sys_seconds now) {
+                                           std::chrono::sys_seconds now, bool now_is_explicit) {
   DatabaseStatus status;
   std::optional<pg::Error> failure;
   try {
     const pg::SessionOptions session = maintenance::SessionFor(maintenance);
     pg::Connection conn = co_await pg::Connection::AsyncOpen(database.conninfo, session);
-    const maintenance::PassOptions plan_only{.apply = false};
+    const maintenance::PassOptions plan_only{.apply = false, .now_is_explicit = now_is_explicit};
     status.report =
         co_await maintenance::RunPassOn(conn, database, maintenance, env, now, plan_only);
     if (status.report.state_schema_present) status.audit = co_await ReadAudit(conn, status.report);
@@ -101,6 +101,9 @@ std::string Date(const std::optional<std::chrono::sys_seconds>& t) {
 
 std::string Retention(const health::TableHealth& h, const maintenance::TableReport& t) {
   if (!t.policy->retention) return "keep forever";
+  if (t.plan.held_removals > 0) {
+    return fmt::format("HELD {} removal(s), confirm", t.plan.held_removals);
+  }
   size_t due = 0;
   for (const auto& a : t.plan.actions) due += planner::IsRetention(a.kind) ? 1 : 0;
   if (h.retention_overdue_seconds > 0) {
@@ -159,6 +162,7 @@ void RenderJson(const std::vector<DatabaseStatus>& all, std::chrono::sys_seconds
         if (h.oldest_start) jt["oldest_partition_start"] = Date(h.oldest_start);
         jt["retention_seconds"] = h.retention_seconds;
         jt["retention_overdue_seconds"] = h.retention_overdue_seconds;
+        jt["retention_held"] = t.plan.held_removals;
         jt["default_partition"] = h.default_present;
         jt["default_rows"] = h.default_rows;
         jt["partitions_without_rls"] = h.partitions_without_rls;
@@ -183,7 +187,8 @@ int Status(const config::Config& config, const Args& args, Env& env, std::ostrea
   int code = 0;
   for (const auto& db : config.databases) {
     if (args.database && db.name != *args.database) continue;
-    all.push_back(RunToCompletion(ReadStatus(db, config.maintenance, env, now)));
+    all.push_back(
+        RunToCompletion(ReadStatus(db, config.maintenance, env, now, args.now.has_value())));
     const auto& r = all.back().report;
     if (r.unreachable) code = 3;
     for (const auto& t : r.tables) {

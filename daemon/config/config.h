@@ -57,6 +57,12 @@ struct TableConfig {
   int premake = 3;
   std::optional<CalendarInterval> retention;  // absent: keep forever
   RetentionAction retention_action = RetentionAction::kDrop;
+  // `retention_confirm` was written and equals `retention`: the operator confirmed that this
+  // retention may remove many partitions in one pass (planner/removal_guard.h).
+  bool retention_confirmed = false;
+  // `max_removals_per_pass`: at most this many retention actions per pass (oldest first); 0: no
+  // cap.
+  int max_removals_per_pass = 0;
   std::string archive_dir;  // set iff retention_action == kArchive
   // retention_action: detach only: the schema detached partitions are moved to (never dropped);
   // empty: they stay where they are.

@@ -12,6 +12,9 @@
 namespace partitiond::config::detail {
 namespace {
 
+// The largest max_removals_per_pass: as many as the planner creates at most in one pass.
+constexpr std::int64_t kMaxRemovalsPerPass = 1000;
+
 template <typename T>
 struct Located {
   T value;
@@ -28,6 +31,33 @@ RetentionAction ReadRetentionAction(const Field& field) {
                                        {"archive", RetentionAction::kArchive}});
 }
 
+// Weeks as 7 days and years as 12 months, so that "2 weeks" confirms "14 days".
+CalendarInterval Normalized(CalendarInterval interval) {
+  if (interval.unit == CalendarUnit::kWeek) return {interval.count * 7, CalendarUnit::kDay};
+  if (interval.unit == CalendarUnit::kYear) return {interval.count * 12, CalendarUnit::kMonth};
+  return interval;
+}
+
+// The removal guard's settings: retention_confirm must repeat the retention it confirms (a stale
+// confirmation is an error, never a silent pass for a later, different retention).
+void ReadRemovalGuard(const Mapping& map, TableConfig& table) {
+  if (const std::optional<Field> confirm = map.Find("retention_confirm")) {
+    if (!table.retention) confirm->FailAtKey("retention_confirm is only used with retention");
+    const CalendarInterval confirmed = confirm->Parse(
+        [](std::string_view text) { return ParseCalendarInterval(text, "retention periods"); });
+    if (Normalized(confirmed) != Normalized(*table.retention)) {
+      confirm->Fail("retention_confirm: \"" + confirm->String() + "\" does not match retention (" +
+                    table.retention->ToString() +
+                    "); it confirms exactly the retention it repeats");
+    }
+    table.retention_confirmed = true;
+  }
+  if (const std::optional<Field> cap = map.Find("max_removals_per_pass")) {
+    if (!table.retention) cap->FailAtKey("max_removals_per_pass is only used with retention");
+    table.max_removals_per_pass = static_cast<int>(cap->Integer(1, kMaxRemovalsPerPass));
+  }
+}
+
 void ReadRetention(const Mapping& map, TableConfig& table) {
   if (const std::optional<Field> retention = map.Find("retention")) {
     table.retention = retention->Parse(
@@ -42,6 +72,7 @@ void ReadRetention(const Mapping& map, TableConfig& table) {
     table.archive_schema =
         schema->Parse([](std::string_view text) { return ParseIdentifier(text, "schema name"); });
   }
+  ReadRemovalGuard(map, table);
   const std::optional<Field> archive_dir = map.Find("archive_dir");
   if (table.retention_action == RetentionAction::kArchive && !archive_dir) {
     action->Fail("retention_action: archive needs archive_dir");
@@ -70,7 +101,8 @@ void ReadTimeZone(const std::optional<Field>& field, const Field& table_field, T
 Located<TableConfig> ParseTable(const Field& item) {
   const Mapping map(item, "a table",
                     {"name", "interval", "premake", "retention", "retention_action", "archive_dir",
-                     "archive_schema", "timezone", "fidelity", "default_partition"});
+                     "archive_schema", "timezone", "fidelity", "default_partition",
+                     "retention_confirm", "max_removals_per_pass"});
   const Field name = map.Require("name");
   Located<TableConfig> located{.value = {}, .name_mark = name.Where()};
   TableConfig& table = located.value;

@@ -7,6 +7,7 @@
 #include "daemon/common/logging.h"
 #include "daemon/executor/audit.h"
 #include "daemon/executor/partition_state.h"
+#include "daemon/maintenance/clock_check.h"
 #include "daemon/maintenance/leadership.h"
 
 namespace partitiond::maintenance {
@@ -164,27 +165,42 @@ void PlanTables(const config::DatabaseConfig& database, catalog::DatabaseSnapsho
   }
 }
 
-// A host clock years ahead would expire everything at once. When the host and the server disagree
-// by more than an hour, nothing is removed (creation goes on) until they agree again.
-void WithholdRetentionOnClockSkew(const config::DatabaseConfig& database,
-                                  std::chrono::sys_seconds server_now, std::chrono::sys_seconds now,
-                                  DatabaseReport& report) {
-  constexpr std::chrono::hours kMaxSkew{1};
-  if (now - server_now <= kMaxSkew && server_now - now <= kMaxSkew) return;
+std::string Instant(std::chrono::sys_seconds t) {
+  return catalog::FormatKeyLiteral(t.time_since_epoch(), catalog::KeyType::kTimestamptz);
+}
+
+// Says so when the host clock and the server's disagree (every pass, so the journal shows how long
+// it lasted) and, unless --now was given, holds back what a wrong clock would make irreversible or
+// massive (clock_check.h).
+void ApplyClockDecision(const config::DatabaseConfig& database, const ClockDecision& clock,
+                        std::chrono::sys_seconds host_now, DatabaseReport& report) {
+  if (!clock.disagree) return;
+  const std::chrono::sys_seconds server_now = host_now - *clock.skew;
+  const std::string clocks = fmt::format(
+      "host clock {} and server clock {} differ by {} s (more than {} s)", Instant(host_now),
+      Instant(server_now), clock.skew->count(), kMaxClockSkew.count());
+  if (!clock.withhold) {
+    LogEvent(spdlog::level::warn,
+             fmt::format("database {}: {}; planning from --now {} as given", database.name, clocks,
+                         Instant(clock.plan_now)),
+             {.database = database.name});
+    return;
+  }
+  LogEvent(spdlog::level::warn,
+           fmt::format("database {}: {}; planning from the server's clock; retention and "
+                       "creation of past periods wait until the clocks agree",
+                       database.name, clocks),
+           {.database = database.name});
   for (auto& table : report.tables) {
-    auto& actions = table.plan.actions;
-    const auto removed = std::erase_if(
-        actions, [](const planner::Action& a) { return planner::IsRetention(a.kind); });
-    if (removed == 0) continue;
-    const std::string warning = fmt::format(
-        "host clock ({}) and server clock ({}) differ by more than {}; {} retention action(s) "
-        "withheld",
-        catalog::FormatKeyLiteral(now.time_since_epoch(), catalog::KeyType::kTimestamptz),
-        catalog::FormatKeyLiteral(server_now.time_since_epoch(), catalog::KeyType::kTimestamptz),
-        "an hour", removed);
-    spdlog::error("database {} table {}: {}", database.name, table.snapshot.configured.ToString(),
-                  warning);
-    table.plan.warnings.push_back(warning);
+    const std::size_t withheld = WithholdOnDisagreement(table.plan);
+    if (withheld == 0) continue;
+    std::string warning =
+        fmt::format("{}; {} retention or catch-up action(s) withheld", clocks, withheld);
+    LogEvent(spdlog::level::warn,
+             fmt::format("database {} table {}: {}", database.name,
+                         table.snapshot.configured.ToString(), warning),
+             {.database = database.name, .table = table.snapshot.configured.ToString()});
+    table.plan.warnings.push_back(std::move(warning));
   }
 }
 
@@ -210,13 +226,20 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
                                           std::chrono::sys_seconds now,
                                           const PassOptions& options) {
   DatabaseReport report{.database = database.name};
+  // Read right before the query whose now() it is compared with.
+  const auto host_now = std::chrono::floor<std::chrono::seconds>(env.Now());
   catalog::DatabaseSnapshot snapshot =
       co_await catalog::ReadSnapshot(conn, SelectTables(database, options));
   report.standby = snapshot.in_recovery;
   report.state_schema_present = snapshot.state_schema_present;
-  PlanTables(database, snapshot, now, report);
-  if (!options.now_is_explicit)
-    WithholdRetentionOnClockSkew(database, snapshot.server_now, now, report);
+  ClockDecision clock = ChooseClock(host_now, snapshot.server_now,
+                                    options.now_is_explicit ? std::optional(now) : std::nullopt);
+  // The caller's reading of the host clock, taken a moment earlier, stays the pass's time.
+  if (clock.source == ClockSource::kHost) clock.plan_now = now;
+  report.clock_skew = clock.skew;
+  report.planned_now = clock.plan_now;
+  PlanTables(database, snapshot, clock.plan_now, report);
+  ApplyClockDecision(database, clock, host_now, report);
   if (!options.apply) co_return report;
   if (report.standby) {
     spdlog::info("database {}: server is a standby; observing only", database.name);
@@ -236,7 +259,10 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
     for (auto& table : report.tables) {
       const bool go_on =
           co_await ApplyTable(conn, executor, database.name, audit, env, options, table, pending);
-      if (!go_on) break;
+      if (!go_on) {
+        report.cut_short = true;
+        break;
+      }
     }
   } catch (const pg::Error& e) {
     // Only a broken connection gets here: the rows cannot be written now, but each action's log

@@ -35,12 +35,21 @@ struct DatabaseReport {
   bool applied = false;
   bool state_schema_present = false;  // partitiond.audit existed when the pass began
   std::vector<TableReport> tables;
+  // The host clock minus the server's, as read around the catalog query (clock_check.h); nullopt
+  // when the server's is unknown.
+  std::optional<std::chrono::seconds> clock_skew;
+  // The time the pass planned from: the host clock, the server's when they disagree, or --now.
+  std::chrono::sys_seconds planned_now{};
+  // Applying stopped before the end because may_act said no (leadership lost, shutdown, reload):
+  // some planned actions were not tried, so the pass is no success.
+  bool cut_short = false;
 };
 
 struct PassOptions {
   bool apply = false;  // false: plan only, change nothing
-  // `now` was given by the operator (--now): skip the check of the host clock against the
-  // server's, which otherwise withholds retention when they differ by more than an hour.
+  // `now` was given by the operator (--now): plan from it even when the host clock and the
+  // server's disagree (the disagreement is still measured, logged and exported); otherwise `now`
+  // is the host clock and clock_check.h decides.
   bool now_is_explicit = false;
   std::optional<config::QualifiedName> only_table;  // restrict to one configured table
   // Tables to leave out of this pass (e.g. backing off after repeated failures); may be empty.

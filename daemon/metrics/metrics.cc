@@ -70,6 +70,10 @@ Metrics::Metrics(const std::string& version)
                      "1 if the database server is in recovery.")),
       last_pass_(Gauge(*registry_, "partitiond_last_pass_timestamp_seconds",
                        "End of the last completed pass.")),
+      clock_skew_(Gauge(*registry_, "partitiond_clock_skew_seconds",
+                        "Host clock minus the database server's clock, at the last pass.")),
+      retention_held_(Gauge(*registry_, "partitiond_retention_held",
+                            "Retention removals held by the removal guard until confirmed.")),
       maintenance_interval_(
           Gauge(*registry_, "partitiond_maintenance_interval_seconds", "maintenance.interval.")
               .Add({})),
@@ -141,8 +145,10 @@ void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono:
       TableGauge(bytes_, db, h.table).Set(static_cast<double>(h.bytes));
       TableGauge(without_rls_, db, h.table).Set(h.partitions_without_rls);
       TableGauge(drifted_, db, h.table).Set(h.partitions_drifted);
-      // Only a pass that could act counts: observers would otherwise report success forever.
-      if (report.applied && h.failed_actions == 0) {
+      TableGauge(retention_held_, db, h.table).Set(static_cast<double>(table.plan.held_removals));
+      // Only a pass that could act, and did not stop early, counts: observers would otherwise
+      // report success forever, and a pass cut short left work untried.
+      if (report.applied && !report.cut_short && h.failed_actions == 0) {
         TableGauge(last_success_, db, h.table).Set(Seconds(finished));
       }
     }
@@ -165,6 +171,9 @@ void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono:
     }
   }
   last_pass_.Add({{"database", db}}).Set(Seconds(finished));
+  if (report.clock_skew) {
+    clock_skew_.Add({{"database", db}}).Set(static_cast<double>(report.clock_skew->count()));
+  }
   Changed();
 }
 

@@ -25,7 +25,9 @@
 //                                                differ from the parent's (fidelity: report)
 //     partitiond_table_error                     1 if the table could not be read or planned
 //     partitiond_last_success_timestamp_seconds  last pass that acted (leader) with no failure
-//                                                for this table
+//                                                for this table, and was not cut short
+//     partitiond_retention_held                  retention removals held by the removal guard
+//                                                (too many for one pass) until confirmed
 //     partitiond_lock_timeouts_total (counter)   attempts lost to lock_timeout or deadlock
 //   per action {database, table, action, result}:
 //     partitiond_actions_total (counter)         action: create|finalize_detach|drop|detach|archive|
@@ -38,6 +40,9 @@
 //     partitiond_database_leader                 1 if this daemon holds leadership
 //     partitiond_database_standby                1 if the server is in recovery
 //     partitiond_last_pass_timestamp_seconds     end of the last completed pass
+//     partitiond_clock_skew_seconds              host clock minus the server's now(), at the
+//                                                last pass (beyond 300 s the pass plans from the
+//                                                server's clock)
 //   process:
 //     partitiond_maintenance_interval_seconds    maintenance.interval
 //     partitiond_config_last_reload_successful   1 unless the last SIGHUP reload was refused
@@ -114,6 +119,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& leader_;
   prometheus::Family<prometheus::Gauge>& standby_;
   prometheus::Family<prometheus::Gauge>& last_pass_;
+  prometheus::Family<prometheus::Gauge>& clock_skew_;
+  prometheus::Family<prometheus::Gauge>& retention_held_;  // per database and table
   // Process.
   prometheus::Gauge& maintenance_interval_;
   prometheus::Gauge& reload_successful_;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "daemon/planner/calendar.h"
+#include "daemon/planner/removal_guard.h"
 
 namespace partitiond::planner {
 
@@ -238,7 +239,8 @@ void AppendCreates(const Pass& pass, TablePlan& plan) {
                             .from = piece.lo,
                             .to = piece.hi,
                             .reason = CreateReason(pass, piece),
-                            .ahead_of_now = piece.lo >= pass.BoundaryKey(pass.now_cell + 1)});
+                            .ahead_of_now = piece.lo >= pass.BoundaryKey(pass.now_cell + 1),
+                            .before_now = piece.cell < pass.now_cell});
   }
 }
 
@@ -383,6 +385,7 @@ TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConf
   AppendOrphans(pass, plan);
   AppendFidelityRepairs(pass, plan);
   AppendRetention(pass, plan);
+  GuardRemovals(table, policy, plan);
   AppendDefaultPartition(pass, plan);
   return plan;
 }

@@ -21,6 +21,8 @@
 //  * Default partition (policy default_partition): `create` adds <table>_default when there is
 //    none, `none` removes an existing one (the executor checks it is empty); both after the
 //    creates, whose executor moves stray rows out of an existing default partition first.
+//  * Retention removals then pass the removal guard (removal_guard.h): too many at once are held
+//    until confirmed, and max_removals_per_pass caps them.
 //  * Names: <table>_pYYYYMMDD (start of range, local time), <table>_pYYYYMMDD_HH24MISS for
 //    sub-day intervals; if longer than 63 bytes the table part is cut (at a UTF-8 boundary), never
 //    the suffix. A name already taken by an existing partition gets no action and a warning.
@@ -60,11 +62,17 @@ struct Action {
   std::string reason;  // one line for humans: why this action
   // Create only: the whole range lies after the cell holding now, so no current row belongs in it.
   bool ahead_of_now = false;
+  // Create only: a period before the one holding now (catching up, or filling an older gap).
+  bool before_now = false;
 };
 
 struct TablePlan {
   std::vector<Action> actions;  // in execution order: finalize, creates (oldest first), retention
   std::vector<std::string> warnings;
+  // Retention removals due but held back by the removal guard (removal_guard.h) until confirmed.
+  std::size_t held_removals = 0;
+  // Retention removals due but left to later passes by max_removals_per_pass.
+  std::size_t deferred_removals = 0;
 };
 
 TablePlan PlanTable(const catalog::TableSnapshot& table, const config::TableConfig& policy,

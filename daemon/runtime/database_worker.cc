@@ -124,13 +124,24 @@ asio::awaitable<void> DatabaseWorker::Pass() {
       failed += table.Failed() ? 1 : 0;
     }
     ++status_.passes;
-    if (failed == 0) status_.last_success = env_.Now();
-    if (metrics_) metrics_->RecordPass(report, now, env_.Now());
+    // A pass cut short left planned actions untried: no success, whatever the tried ones did.
+    if (failed == 0 && !report.cut_short) status_.last_success = env_.Now();
+    if (metrics_) metrics_->RecordPass(report, report.planned_now, env_.Now());
+    const bool cut_short = report.cut_short;
     status_.last_report = std::move(report);
-    LogEvent(spdlog::level::info,
-             fmt::format("database {}: pass complete ({}): {} action(s), {} table(s) failed",
-                         database_.name, RoleName(status_), actions, failed),
-             {.database = database_.name});
+    if (cut_short) {
+      LogEvent(spdlog::level::warn,
+               fmt::format("database {}: pass cut short ({}): {} action(s) done, {} table(s) "
+                           "failed; the rest is left to the next pass",
+                           database_.name, stopping_ ? "stopping or reloading" : "leadership lost",
+                           actions, failed),
+               {.database = database_.name});
+    } else {
+      LogEvent(spdlog::level::info,
+               fmt::format("database {}: pass complete ({}): {} action(s), {} table(s) failed",
+                           database_.name, RoleName(status_), actions, failed),
+               {.database = database_.name});
+    }
   } catch (const pg::Error& e) {
     failure = e;
   } catch (const std::exception& e) {

@@ -250,7 +250,7 @@ TEST(ParseConfigTest, RejectsUnknownTableKey) {
       ErrorOf(TableYaml("        retension: 1 month\n")),
       "test.yaml:7:9: unknown key \"retension\" in a table; allowed keys: name, interval, "
       "premake, retention, retention_action, archive_dir, archive_schema, timezone, fidelity, "
-      "default_partition");
+      "default_partition, retention_confirm, max_removals_per_pass");
 }
 
 TEST(ParseConfigTest, RejectsUnknownDatabaseKey) {
@@ -696,6 +696,48 @@ TEST(ParseConfigTest, MetricsBasicAuthWithAnUnreadablePasswordFileIsRejected) {
               "test.yaml:3:48: password_file: cannot read /nonexistent/pw: No such file or "
               "directory");
   }
+}
+
+}  // namespace
+}  // namespace partitiond::config
+
+namespace partitiond::config {
+namespace {
+
+TEST(RemovalGuardConfigTest, RetentionConfirmRepeatingTheRetentionConfirms) {
+  const auto table = [](std::string_view lines) {
+    return ParseConfig(TableYaml(lines), "test.yaml").databases[0].tables[0];
+  };
+  EXPECT_FALSE(table("        retention: 12d\n").retention_confirmed);
+  EXPECT_TRUE(table("        retention: 12d\n        retention_confirm: \"12 days\"\n")
+                  .retention_confirmed);
+  EXPECT_TRUE(table("        retention: 14 days\n        retention_confirm: 2 weeks\n")
+                  .retention_confirmed);
+  EXPECT_TRUE(table("        retention: 1 year\n        retention_confirm: 12 months\n")
+                  .retention_confirmed);
+  EXPECT_EQ(table("        retention: 12d\n").max_removals_per_pass, 0);
+  EXPECT_EQ(
+      table("        retention: 12d\n        max_removals_per_pass: 5\n").max_removals_per_pass, 5);
+}
+
+TEST(RemovalGuardConfigTest, RejectsAConfirmationOfAnotherRetention) {
+  EXPECT_EQ(ErrorOf(TableYaml("        retention: 24 months\n        retention_confirm: 12d\n")),
+            "test.yaml:8:28: retention_confirm: \"12d\" does not match retention (24 months); "
+            "it confirms exactly the retention it repeats");
+  EXPECT_EQ(ErrorOf(TableYaml("        retention_confirm: 12d\n")),
+            "test.yaml:7:9: retention_confirm is only used with retention");
+  EXPECT_EQ(ErrorOf(TableYaml("        retention: 12d\n        retention_confirm: soon\n")),
+            "test.yaml:8:28: retention_confirm: invalid interval \"soon\": expected a positive "
+            "whole number followed by a unit, such as \"5m\" or \"1 month\"");
+}
+
+TEST(RemovalGuardConfigTest, RejectsACapOutOfRange) {
+  EXPECT_EQ(ErrorOf(TableYaml("        retention: 12d\n        max_removals_per_pass: 0\n")),
+            "test.yaml:8:32: max_removals_per_pass must be at least 1, got 0");
+  EXPECT_EQ(ErrorOf(TableYaml("        retention: 12d\n        max_removals_per_pass: 1001\n")),
+            "test.yaml:8:32: max_removals_per_pass must be at most 1000, got 1001");
+  EXPECT_EQ(ErrorOf(TableYaml("        max_removals_per_pass: 2\n")),
+            "test.yaml:7:9: max_removals_per_pass is only used with retention");
 }
 
 }  // namespace
