@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
+#include "daemon/catalog/security.h"
 
 namespace partitiond::catalog {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 // its pg_class row, its bound and its index sizes. Security drift is compared here rather than
 // fingerprinted per relation: owner and RLS flags as columns, grants and policies only for the
 // relations that have any.
-constexpr const char* kSnapshotQuery = R"sql(
+constexpr std::string_view kSnapshotTemplate = R"sql(
 WITH wanted AS (
   SELECT w.nspname, w.relname, w.ord
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(nspname, relname, ord)
@@ -30,23 +31,7 @@ parents AS (
          (SELECT spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace) AS tablespace,
          pt.partstrat, pt.partnatts, a.attname, a.atttypid,
          -- What a new partition must carry over from its parent (GUIDE §1, fidelity).
-         json_build_object(
-           'force_rls', c.relforcerowsecurity,
-           'replica_identity', c.relreplident,
-           'grants', (SELECT coalesce(json_agg(json_build_array(
-                        g.privilege_type,
-                        CASE WHEN g.grantee = 0 THEN NULL ELSE pg_get_userbyid(g.grantee) END,
-                        g.is_grantable)), '[]')
-                      FROM aclexplode(c.relacl) g WHERE g.grantee <> c.relowner),
-           'policies', (SELECT coalesce(json_agg(json_build_object(
-                          'name', p.polname, 'permissive', p.polpermissive, 'command', p.polcmd,
-                          'roles', (SELECT json_agg(CASE WHEN r = 0 THEN NULL
-                                                         ELSE pg_get_userbyid(r) END)
-                                    FROM unnest(p.polroles) r),
-                          'using', pg_get_expr(p.polqual, p.polrelid),
-                          'check', pg_get_expr(p.polwithcheck, p.polrelid)) ORDER BY p.polname),
-                          '[]')
-                        FROM pg_policy p WHERE p.polrelid = c.oid))::text AS fidelity
+         {fidelity}::text AS fidelity
   FROM wanted w
   LEFT JOIN pg_namespace n ON n.nspname = w.nspname
   LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.relname
@@ -89,31 +74,11 @@ partitions AS (
              WHERE x.indrelid IN (SELECT child FROM children)
              GROUP BY x.indrelid) ix ON ix.indrelid = cc.oid
 ),
--- What a partition must share with its parent besides the owner and the RLS flags: grants other
--- than the owner's as a set (the same privilege granted again by another grantor adds nothing that
--- a repair could take away), and policies (sorted, roles sorted, NULL expressions kept apart from
--- absent ones). Only relations that have an ACL or policies yield a row, so tables without
--- either cost nothing here. Deparsing a policy opens its table (ACCESS SHARE).
-grants AS (
-  SELECT e.oid, array_agg(DISTINCT e.item ORDER BY e.item) AS grants
-  FROM (SELECT r.oid, format('%s %s %s', g.privilege_type, g.grantee, g.is_grantable) AS item
-        FROM (SELECT oid, relowner, relacl FROM parents
-              UNION ALL SELECT oid, relowner, relacl FROM partitions) r
-        CROSS JOIN LATERAL aclexplode(r.relacl) g
-        WHERE r.relacl IS NOT NULL AND g.grantee <> r.relowner) e
-  GROUP BY e.oid
-),
-policies AS (
-  SELECT p.polrelid AS oid,
-         json_agg(json_build_array(p.polname, p.polpermissive, p.polcmd,
-                                   (SELECT array_agg(x ORDER BY x) FROM unnest(p.polroles) x),
-                                   pg_get_expr(p.polqual, p.polrelid),
-                                   pg_get_expr(p.polwithcheck, p.polrelid))
-                  ORDER BY p.polname)::text AS policies
-  FROM pg_policy p
-  WHERE p.polrelid IN (SELECT oid FROM parents UNION ALL SELECT oid FROM partitions)
-  GROUP BY p.polrelid
-)
+-- What a partition must share with its parent (security.h).
+secured AS (
+  SELECT oid, relowner, relacl FROM parents
+  UNION ALL SELECT oid, relowner, relacl FROM partitions
+),{security_ctes}
 -- One row per configured table (partition columns NULL), then one per partition (parent columns
 -- NULL but for the table's position).
 SELECT p.ord, p.oid, p.relkind::text, p.partstrat::text, p.partnatts,
@@ -126,17 +91,27 @@ UNION ALL
 SELECT p.ord, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        c.nspname, c.relname, c.bound, c.pending, c.orphan_upper, c.bytes, c.rows, c.relrowsecurity,
        NULL, NULL, NULL, NULL, NULL,
-       c.relowner <> p.relowner OR c.relrowsecurity <> p.relrowsecurity
-         OR c.relforcerowsecurity <> p.relforcerowsecurity
-         OR cg.grants IS DISTINCT FROM pg.grants OR cpol.policies IS DISTINCT FROM ppol.policies,
+       {differs},
        c.orphan_lower
 FROM partitions c
 JOIN parents p ON p.oid = c.parent
-LEFT JOIN grants pg ON pg.oid = p.oid
-LEFT JOIN grants cg ON cg.oid = c.oid
-LEFT JOIN policies ppol ON ppol.oid = p.oid
-LEFT JOIN policies cpol ON cpol.oid = c.oid
-)sql";
+{joins})sql";
+
+// The query with the shared security SQL in place of its {placeholders} (not fmt: the
+// template's regular expressions use braces).
+const std::string& SnapshotQuery() {
+  static const std::string query = [] {
+    std::string text(kSnapshotTemplate);
+    for (const auto& [placeholder, sql] :
+         {std::pair{"{fidelity}", kFidelityJson}, std::pair{"{security_ctes}", kSecurityCtes},
+          std::pair{"{differs}", kSecurityDiffers}, std::pair{"{joins}", kSecurityJoins}}) {
+      const std::size_t at = text.find(placeholder);
+      text.replace(at, std::string_view(placeholder).size(), sql);
+    }
+    return text;
+  }();
+  return query;
+}
 
 enum Column {
   kOrd,
@@ -235,29 +210,6 @@ void AddPartition(const pg::Result& r, int row, TableSnapshot& table) {
   table.partitions.push_back(std::move(p));
 }
 
-// The parent's RLS flags, replica identity, grants and policies, from the query's JSON.
-void ParseFidelity(std::string_view text, TableSnapshot& table) {
-  const auto json = nlohmann::json::parse(text);
-  table.force_row_security = json.at("force_rls").get<bool>();
-  table.replica_identity = json.at("replica_identity").get<std::string>();
-  for (const auto& g : json.at("grants")) {
-    table.grants.push_back({.privilege = g.at(0).get<std::string>(),
-                            .grantee = g.at(1).is_null() ? "" : g.at(1).get<std::string>(),
-                            .grantable = g.at(2).get<bool>()});
-  }
-  for (const auto& p : json.at("policies")) {
-    Policy policy{.name = p.at("name").get<std::string>(),
-                  .permissive = p.at("permissive").get<bool>(),
-                  .command = p.at("command").get<std::string>()};
-    for (const auto& role : p.at("roles")) {
-      policy.roles.push_back(role.is_null() ? "" : role.get<std::string>());
-    }
-    if (!p.at("using").is_null()) policy.using_expr = p.at("using").get<std::string>();
-    if (!p.at("check").is_null()) policy.check_expr = p.at("check").get<std::string>();
-    table.policies.push_back(std::move(policy));
-  }
-}
-
 // The table's own row: validates it and fills the parent's fields.
 void ReadTable(const pg::Result& r, int row, TableSnapshot& table) {
   table.error = ParentError(r, row, table.configured.ToString());
@@ -293,7 +245,7 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
   }
   pg::Params params = {pg::TextArrayLiteral(schemas), pg::TextArrayLiteral(names),
                        kRetentionMarkComment};
-  const pg::Result r = co_await conn.AsyncExec(kSnapshotQuery, std::move(params));
+  const pg::Result r = co_await conn.AsyncExec(SnapshotQuery(), std::move(params));
 
   DatabaseSnapshot snapshot;
   for (const auto& t : tables) snapshot.tables.push_back(TableSnapshot{.configured = t.name});

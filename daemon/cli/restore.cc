@@ -67,8 +67,8 @@ asio::awaitable<int> RestoreOn(const config::DatabaseConfig& database,
   executor::ActionResult result;
   executor::RestoreReport report;
   try {
-    report =
-        co_await executor::RestoreArchive(*conn, maintenance, env, manifest, archive_path, attach);
+    report = co_await executor::RestoreArchive(*conn, maintenance, env, manifest, manifest_path,
+                                               archive_path, attach);
   } catch (const pg::Error& e) {
     result.outcome = executor::Outcome::kFailed;
     result.error = e.what();

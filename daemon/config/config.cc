@@ -1,15 +1,10 @@
 #include "daemon/config/config.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <limits>
-#include <memory>
 #include <optional>
-#include <system_error>
 
 #include "daemon/config/duration.h"
+#include "daemon/config/file.h"
 #include "daemon/config/listen_address.h"
 #include "daemon/config/sections.h"
 #include "daemon/config/yaml_reader.h"
@@ -52,11 +47,11 @@ LogConfig ParseLog(const Field& field) {
 // The first line of the file, without its line break; fails at `field` when unreadable or empty.
 std::string ReadSecretFile(const Field& field) {
   const std::string path = field.String();
-  std::ifstream in(path);
-  std::string secret;
-  if (!in || !std::getline(in, secret)) {
-    field.Fail(field.key() + ": cannot read " + path + ": " + std::strerror(errno));
+  std::string text;
+  if (const std::optional<std::string> reason = detail::ReadRegularFile(path, text)) {
+    field.Fail(field.key() + ": cannot read " + path + ": " + *reason);
   }
+  std::string secret = text.substr(0, text.find('\n'));
   if (!secret.empty() && secret.back() == '\r') secret.pop_back();
   if (secret.empty()) field.Fail(field.key() + ": " + path + " holds an empty password");
   return secret;
@@ -118,27 +113,8 @@ MaintenanceConfig ParseMaintenance(const Field& field) {
   return m;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-[[noreturn]] void FailToRead(const std::string& path, int error) {
-  throw ConfigError(path +
-                    ": cannot read: " + std::error_code(error, std::generic_category()).message());
-}
-
-std::string ReadFile(const std::string& path) {
-  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rbe"));
-  if (!file) FailToRead(path, errno);
-  std::string text;
-  char buffer[1 << 16];
-  while (true) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, n);
-    if (n < sizeof buffer) break;
-  }
-  if (std::ferror(file.get())) FailToRead(path, errno);
-  return text;
+[[noreturn]] void FailToRead(const std::string& path, const std::string& reason) {
+  throw ConfigError(path + ": cannot read: " + reason);
 }
 
 }  // namespace
@@ -172,6 +148,12 @@ Config ParseConfig(std::string_view yaml_text, const std::string& source_name) {
   return config;
 }
 
-Config LoadConfigFile(const std::string& path) { return ParseConfig(ReadFile(path), path); }
+Config LoadConfigFile(const std::string& path) {
+  std::string text;
+  if (const std::optional<std::string> reason = detail::ReadRegularFile(path, text)) {
+    FailToRead(path, *reason);
+  }
+  return ParseConfig(text, path);
+}
 
 }  // namespace partitiond::config

@@ -13,6 +13,11 @@ namespace {
 
 constexpr std::string_view kNoPasswords =
     "passwords do not belong in the config; use PGPASSFILE or PGPASSWORD";
+// libpq reads the passphrase of an encrypted client key from sslpassword alone (no environment
+// variable, no file): a daemon's key is stored unencrypted, readable only by its user.
+constexpr std::string_view kNoSslPasswords =
+    "sslpassword does not belong in the config; use a client key without a passphrase, readable "
+    "only by partitiond's user (sslkey)";
 
 struct OptionsDeleter {
   void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
@@ -109,6 +114,7 @@ void Check(std::string_view conninfo, int depth) {
     if (option->val == nullptr) continue;
     const std::string_view keyword = option->keyword;
     if (keyword == "password") throw std::invalid_argument(std::string(kNoPasswords));
+    if (keyword == "sslpassword") throw std::invalid_argument(std::string(kNoSslPasswords));
     if (keyword == "dbname" && depth == 0 && LooksLikeConnectionString(option->val)) {
       Check(option->val, depth + 1);
     }

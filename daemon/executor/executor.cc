@@ -4,6 +4,9 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/catalog/security.h"
+#include "daemon/executor/security_guard.h"
+
 namespace partitiond::executor {
 namespace {
 
@@ -85,11 +88,15 @@ asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& ta
   // start from the snapshot's state instead of reading it again.
   known_state_.reset();
   if (Marks(policy, action)) known_state_ = SnapshotState(table, action);
+  // The table with its parent's security read again, once the guard found the snapshot's stale.
+  std::optional<catalog::TableSnapshot> reread;
+  int security_rereads = 0;
   for (int steps = 0; steps < kMaxStepsPerAction;) {
     std::optional<pg::Error> failure;
     const bool assumed = known_state_.has_value();
+    const catalog::TableSnapshot& current = reread ? *reread : table;
     try {
-      const bool done = co_await Step(table, policy, action, result);
+      const bool done = co_await Step(current, policy, action, result);
       if (done)
         co_return finish(result.outcome == Outcome::kSkipped ? Outcome::kSkipped : Outcome::kOk);
       ++steps;
@@ -103,6 +110,18 @@ asio::awaitable<ActionResult> Executor::Attempt(const catalog::TableSnapshot& ta
                     action.schema, action.partition, failure->what());
       ++steps;
       continue;
+    }
+    if (IsSecurityChanged(*failure) && security_rereads < kMaxSecurityRereads) {
+      ++security_rereads;
+      spdlog::info("{} {}.{}: the parent's security changed since it was read; reading it again",
+                   planner::ToString(action.kind), action.schema, action.partition);
+      if (!reread) reread = table;
+      try {
+        co_await catalog::ReadSecurity(conn_, *reread);
+        continue;
+      } catch (const pg::Error& e) {
+        failure = e;
+      }
     }
     result.sqlstate = failure->sqlstate();
     result.error = failure->what();

@@ -4,6 +4,7 @@
 
 #include "daemon/catalog/reader.h"
 #include "daemon/executor/fidelity.h"
+#include "daemon/executor/security_guard.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,9 +48,12 @@ std::string Recipes::CreateLikeStatements(const catalog::TableSnapshot& parent,
   // partition its own sequence and duplicate keys on direct inserts.
   const std::string tablespace =
       parent.tablespace.empty() ? "" : " TABLESPACE " + conn_.QuoteIdentifier(parent.tablespace);
+  // The security statements come from the snapshot, which a migration may have outdated; LIKE
+  // holds ACCESS SHARE on the parent from here to COMMIT, so the guard sees the parent's final
+  // policies and RLS flags (security_guard.h).
   return fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING IDENTITY){};\n", child,
                      Parent(parent), tablespace) +
-         OwnerAndSecurityStatements(parent, child);
+         OwnerAndSecurityStatements(parent, child) + ExpectParentSecurity(conn_, parent, child);
 }
 
 std::string Recipes::OwnerAndSecurityStatements(const catalog::TableSnapshot& parent,
@@ -78,8 +82,10 @@ std::string Recipes::Literal(const catalog::TableSnapshot& parent, catalog::KeyV
 
 asio::awaitable<void> Recipes::AttachExisting(const catalog::TableSnapshot& parent,
                                               const planner::Action& action) {
+  // The guard after ATTACH, which locks the parent (security_guard.h).
   co_await RunInTransaction(OwnerAndSecurityStatements(parent, Child(action)) +
-                            AttachStatements(parent, action));
+                            AttachStatements(parent, action) + "\n" +
+                            ExpectParentSecurity(conn_, parent, Child(action)));
 }
 
 std::string Recipes::AttachStatements(const catalog::TableSnapshot& parent,
@@ -189,10 +195,18 @@ asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& pare
   for (const auto& grantee : nlohmann::json::parse(r.Get(0, 1))) {
     existing.grantees.push_back(grantee.is_null() ? "" : grantee.get<std::string>());
   }
-  co_await RunInTransaction(RepairStatements(conn_, parent, Child(action), existing));
+  // The parent first (the order queries through it lock the two in), ACCESS SHARE: only a change
+  // to its policies, RLS flags or owner waits for the repair, and the guard then sees the parent's
+  // security as it stays until COMMIT (security_guard.h).
+  co_await RunInTransaction(
+      fmt::format("LOCK TABLE ONLY {} IN ACCESS SHARE MODE;\n", Parent(parent)) +
+      RepairStatements(conn_, parent, Child(action), existing) +
+      ExpectParentSecurity(conn_, parent, Child(action)));
 }
 
 asio::awaitable<void> Recipes::RunInTransaction(const std::string& body) {
+  // Creates, repairs and attaches carry the security guard, as EXECUTE of a prepared statement.
+  co_await PrepareSecurityGuard(conn_);
   co_await pg::RunTransaction(conn_, SetLocalLockTimeout() + "\n" + body);
 }
 

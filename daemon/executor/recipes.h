@@ -2,7 +2,9 @@
 // transaction with SET LOCAL lock_timeout sent in one round trip, or (for DETACH ... CONCURRENTLY /
 // FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under the session
 // lock_timeout the connection must have been opened with. MarkAndDetach sends several of these in
-// one round trip. Steps throw pg::Error; the caller decides whether to retry.
+// one round trip. Steps throw pg::Error; the caller decides whether to retry. A step that gives a
+// partition the parent's security ends with the guard of security_guard.h: its error
+// (IsSecurityChanged) asks for the parent's security to be read again before the retry.
 #pragma once
 
 #include <chrono>
@@ -35,7 +37,7 @@ class Recipes {
   asio::awaitable<void> CreateAndAttach(const catalog::TableSnapshot& parent,
                                         const planner::Action& action);
   // The same for a table that already exists (a restored archive): owner, fidelity, CHECK,
-  // ATTACH, drop the CHECK, in one transaction.
+  // ATTACH, drop the CHECK, the security guard, in one transaction.
   asio::awaitable<void> AttachExisting(const catalog::TableSnapshot& parent,
                                        const planner::Action& action);
   // Marks the partition so retention interrupted after the detach is finished by the next pass,
@@ -131,12 +133,14 @@ class Recipes {
                                            const planner::Action& action);
 
   // Reads the partition's policies and grantees, then replaces them (and its RLS flags) with the
-  // parent's, in one transaction.
+  // parent's, in one transaction that locks the parent (ACCESS SHARE) and ends with the security
+  // guard.
   asio::awaitable<void> RepairFidelity(const catalog::TableSnapshot& parent,
                                        const planner::Action& action);
 
  private:
-  // Runs `body` inside BEGIN; SET LOCAL lock_timeout; ...; COMMIT.
+  // Runs `body` inside BEGIN; SET LOCAL lock_timeout; ...; COMMIT. Prepares the security guard
+  // first (once per session), which bodies may EXECUTE.
   asio::awaitable<void> RunInTransaction(const std::string& body);
   // Runs one statement that must not be in a transaction block, under the session lock_timeout
   // the connection was opened with (pg::SessionOptions::lock_timeout).
@@ -157,7 +161,8 @@ class Recipes {
                                          const std::string& child);
   // A key value as a quoted literal of the key's type (bounds cannot be parameters in DDL).
   std::string Literal(const catalog::TableSnapshot& parent, catalog::KeyValue value);
-  // CREATE TABLE (LIKE parent ...) for `child`, its owner and security made the parent's.
+  // CREATE TABLE (LIKE parent ...) for `child`, its owner and security made the parent's, then
+  // the security guard (security_guard.h).
   std::string CreateLikeStatements(const catalog::TableSnapshot& parent, const std::string& child);
   // ADD CONSTRAINT partitiond_bound on the child: lets ATTACH skip scanning it.
   std::string BoundCheckStatement(const catalog::TableSnapshot& parent,

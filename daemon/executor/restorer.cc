@@ -6,14 +6,19 @@
 #include "daemon/archive/error.h"
 #include "daemon/archive/reader.h"
 #include "daemon/catalog/reader.h"
+#include "daemon/catalog/security.h"
+#include "daemon/executor/manifest_columns.h"
 #include "daemon/executor/recipes.h"
+#include "daemon/executor/security_guard.h"
 
 namespace partitiond::executor {
 namespace {
 
-std::string ColumnDefinitions(pg::Connection& conn, const archive::Manifest& manifest) {
+// `columns` as CanonicalColumns returned them: types and collations are the server's own text.
+std::string ColumnDefinitions(pg::Connection& conn,
+                              const std::vector<archive::ColumnDefinition>& columns) {
   std::string sql;
-  for (const auto& c : manifest.columns) {
+  for (const auto& c : columns) {
     if (!sql.empty()) sql += ",\n  ";
     sql += conn.QuoteIdentifier(c.name) + " " + c.type;
     if (c.collation) sql += " COLLATE " + *c.collation;
@@ -47,12 +52,17 @@ const catalog::Partition* Overlapping(const catalog::TableSnapshot& parent, cata
 asio::awaitable<void> CreateAndLoad(pg::Connection& conn,
                                     const config::MaintenanceConfig& maintenance,
                                     const archive::Manifest& manifest,
+                                    const std::vector<archive::ColumnDefinition>& columns,
                                     const std::string& archive_path) {
   const std::string table = conn.QuoteQualified(manifest.schema, manifest.table);
-  co_await conn.AsyncExec(fmt::format(
-      "BEGIN; SET LOCAL lock_timeout = '{}'; SET LOCAL statement_timeout = 0;\n"
-      "CREATE TABLE {} (\n  {}\n)",
-      pg::ToPgDuration(maintenance.lock_timeout), table, ColumnDefinitions(conn, manifest)));
+  co_await conn.AsyncExec(
+      fmt::format("BEGIN; SET LOCAL lock_timeout = '{}'; SET LOCAL statement_timeout = 0;",
+                  pg::ToPgDuration(maintenance.lock_timeout)));
+  // Generated-column expressions are the manifest's SQL; sent alone through the extended
+  // protocol, the CREATE TABLE cannot carry another statement after it.
+  std::vector<pg::PipelinedStatement> create = {
+      {.sql = fmt::format("CREATE TABLE {} (\n  {}\n)", table, ColumnDefinitions(conn, columns))}};
+  co_await conn.AsyncExecPipeline(std::move(create));
   archive::ArchiveReader reader(archive_path);
   const long long copied = co_await conn.AsyncCopyIn(
       fmt::format("COPY {} ({}) FROM STDIN {}", table,
@@ -79,7 +89,7 @@ asio::awaitable<void> Attach(pg::Connection& conn, const config::MaintenanceConf
       .name = {.schema = manifest.parent_schema, .table = manifest.parent_table}};
   std::vector<config::TableConfig> wanted = {parent_config};
   catalog::DatabaseSnapshot snapshot = co_await catalog::ReadSnapshot(conn, wanted);
-  const catalog::TableSnapshot& parent = snapshot.tables.at(0);
+  catalog::TableSnapshot& parent = snapshot.tables.at(0);
   const std::string parent_name = parent_config.name.ToString();
   if (parent.error) {
     report.standalone_reason = *parent.error;
@@ -111,6 +121,7 @@ asio::awaitable<void> Attach(pg::Connection& conn, const config::MaintenanceConf
                                .partition = manifest.table,
                                .from = *from,
                                .to = *to};
+  int security_rereads = 0;
   for (int attempt = 1;; ++attempt) {
     std::optional<pg::Error> failure;
     try {
@@ -119,6 +130,16 @@ asio::awaitable<void> Attach(pg::Connection& conn, const config::MaintenanceConf
       co_return;
     } catch (const pg::Error& e) {
       failure = e;
+    }
+    // The parent's security changed since it was read: read it again and retry at once.
+    if (IsSecurityChanged(*failure) && ++security_rereads <= kMaxSecurityRereads) {
+      try {
+        co_await catalog::ReadSecurity(conn, parent);
+        --attempt;
+        continue;
+      } catch (const pg::Error& e) {
+        failure = e;
+      }
     }
     if (failure->error_class() == pg::ErrorClass::kConnection) throw *failure;
     if (failure->error_class() != pg::ErrorClass::kLockTimeout ||
@@ -143,11 +164,14 @@ void VerifyArchiveAgainstManifest(const archive::Manifest& manifest,
 asio::awaitable<RestoreReport> RestoreArchive(pg::Connection& conn,
                                               const config::MaintenanceConfig& maintenance,
                                               Env& env, const archive::Manifest& manifest,
+                                              const std::string& manifest_path,
                                               const std::string& archive_path, bool attach) {
   RestoreReport report{.table = config::QualifiedName{manifest.schema, manifest.table}.ToString(),
                        .rows = manifest.rows};
+  const std::vector<archive::ColumnDefinition> columns =
+      co_await CanonicalColumns(conn, manifest, manifest_path);
   co_await pg::RollBackOnError(
-      conn, [&] { return CreateAndLoad(conn, maintenance, manifest, archive_path); });
+      conn, [&] { return CreateAndLoad(conn, maintenance, manifest, columns, archive_path); });
   if (attach) co_await Attach(conn, maintenance, env, manifest, report);
   co_return report;
 }

@@ -9,8 +9,10 @@
 //     the range, the table is attached with the low-lock recipe (owner, grants and policies as
 //     the parent's; CHECK first, then ATTACH). When the range is taken the table is left
 //     standalone and the report says by whom.
-// The manifest is trusted input, like a pg_dump file: its column types and generated-column
-// expressions are SQL.
+// Column types and collations are checked and canonicalised by the server first
+// (manifest_columns.h): a manifest naming something else is refused and nothing is created.
+// Generated-column expressions remain the manifest's SQL, trusted like a pg_dump file; the
+// CREATE TABLE goes alone, so nothing can be appended to it.
 #pragma once
 
 #include <optional>
@@ -37,11 +39,13 @@ struct RestoreReport {
 void VerifyArchiveAgainstManifest(const archive::Manifest& manifest,
                                   const std::string& archive_path);
 
-// Steps 2 and 3. Throws pg::Error when the table cannot be recreated or loaded (nothing is left
+// Steps 2 and 3. Throws pg::Error when a column's type or collation is refused (naming
+// `manifest_path` and the column) or the table cannot be recreated or loaded (nothing is left
 // behind then).
 asio::awaitable<RestoreReport> RestoreArchive(pg::Connection& conn,
                                               const config::MaintenanceConfig& maintenance,
                                               Env& env, const archive::Manifest& manifest,
+                                              const std::string& manifest_path,
                                               const std::string& archive_path, bool attach);
 
 }  // namespace partitiond::executor

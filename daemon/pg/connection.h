@@ -40,6 +40,9 @@ class Result {
   double GetDouble(int row, int column) const;
   // Rows affected, as in the command tag ("COPY 42" -> 42); 0 when the command reports none.
   long long CommandRows() const;
+  // A result column's type OID and type modifier (-1: none), as the server described it.
+  unsigned ColumnType(int column) const { return PQftype(result_.get(), column); }
+  int ColumnTypmod(int column) const { return PQfmod(result_.get(), column); }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;

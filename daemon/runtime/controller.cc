@@ -1,6 +1,7 @@
 #include "daemon/runtime/controller.h"
 
 #include <csignal>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -75,21 +76,45 @@ void Controller::StopWorkers() {
 }
 
 void Controller::Reload() {
-  try {
-    config::Config fresh = config::LoadConfigFile(config_.source);
-    if (fresh.metrics.host != config_.metrics.host || fresh.metrics.port != config_.metrics.port ||
-        fresh.metrics.basic_auth_username != config_.metrics.basic_auth_username ||
-        fresh.metrics.basic_auth_password != config_.metrics.basic_auth_password) {
-      spdlog::warn("reload: metrics settings changed; they take effect at the next restart");
+  if (reload_reading_) {
+    reload_again_ = true;
+    return;
+  }
+  reload_reading_ = true;
+  asio::post(files_, [this, path = config_.source] {
+    ReloadOutcome outcome;
+    try {
+      outcome.config = config::LoadConfigFile(path);
+    } catch (const std::exception& e) {
+      outcome.error = e.what();
     }
-    config_ = std::move(fresh);
-  } catch (const config::ConfigError& e) {
+    asio::post(io_,
+               [this, outcome = std::move(outcome)]() mutable { ApplyReload(std::move(outcome)); });
+  });
+}
+
+void Controller::ApplyReload(ReloadOutcome outcome) {
+  reload_reading_ = false;
+  if (stopping_) return;
+  if (std::exchange(reload_again_, false)) {
+    // A newer SIGHUP asked for the file as it is now, not as it was read.
+    Reload();
+    return;
+  }
+  if (!outcome.config) {
     ++counters_.reloads_failed;
     metrics_.RecordReload(false, env_->Now());
-    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+    spdlog::error("reload refused, keeping the running configuration: {}", outcome.error);
     NotifyStatus("reload failed; " + StatusLine());
     return;
   }
+  config::Config& fresh = *outcome.config;
+  if (fresh.metrics.host != config_.metrics.host || fresh.metrics.port != config_.metrics.port ||
+      fresh.metrics.basic_auth_username != config_.metrics.basic_auth_username ||
+      fresh.metrics.basic_auth_password != config_.metrics.basic_auth_password) {
+    spdlog::warn("reload: metrics settings changed; they take effect at the next restart");
+  }
+  config_ = std::move(fresh);
   ++counters_.reloads_ok;
   counters_.last_reload_success = env_->Now();
   metrics_.RecordReload(true, env_->Now());

@@ -2,7 +2,9 @@
 // loop, one DatabaseWorker per configured database, signals, configuration reload, the systemd
 // watchdog and status line.
 //
-//  * SIGHUP re-reads the config file and validates all of it; only a valid config replaces the
+//  * SIGHUP re-reads the config file and validates all of it, on a thread of its own (a slow or
+//    special file never stalls the loop; one that is not a regular file is refused), and the
+//    loop takes the outcome; only a valid config replaces the
 //    running one: the workers stop at their next safe point (an action's lock retries are
 //    abandoned, to resume next pass) and new ones start with the new config once the old ones
 //    have returned, so leadership passes straight on. Log settings apply at once, metrics settings
@@ -11,7 +13,8 @@
 //    running after kStopGrace is cancelled on the server (it rolls back); the loop then ends and
 //    Run() returns 0 well within systemd's TimeoutStopSec.
 //
-// Single-threaded: everything runs on the io_context that Run() drives.
+// Single-threaded but for the config read: everything else runs on the io_context that Run()
+// drives, and the reading thread hands its outcome back to it.
 #pragma once
 
 #include <chrono>
@@ -50,7 +53,14 @@ class Controller {
  private:
   void StartWorkers();
   void StopWorkers();
+  // Starts reading the config off the loop; ApplyReload takes the outcome on the loop. A SIGHUP
+  // while a read is under way asks for one more read after it.
   void Reload();
+  struct ReloadOutcome {
+    std::optional<config::Config> config;
+    std::string error;  // when config is empty
+  };
+  void ApplyReload(ReloadOutcome outcome);
   asio::awaitable<void> HandleSignals();
   asio::awaitable<void> Watchdog(std::chrono::milliseconds period);
   std::string StatusLine() const;
@@ -66,6 +76,10 @@ class Controller {
   int running_ = 0;               // worker coroutines not yet returned
   bool restart_pending_ = false;  // a reload waits for the old workers to return
   bool stopping_ = false;
+  bool reload_reading_ = false;  // a config read is under way on files_
+  bool reload_again_ = false;    // a SIGHUP came meanwhile
+  // Last: destroyed (its thread joined) first, while io_ that it posts to still exists.
+  asio::thread_pool files_{1};
 };
 
 }  // namespace partitiond::runtime

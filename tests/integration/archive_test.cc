@@ -210,6 +210,36 @@ TEST_F(ArchiveTest, RestoreLeavesTheTableStandaloneWhenAskedOrWhenItsRangeIsTake
   EXPECT_EQ(Differences("app.events_p20240101"), 0);
 }
 
+// A manifest is a file anyone with write access to the archive directory can edit: a column type
+// that is SQL rather than a type name is refused before any of it reaches SQL, the error names the
+// manifest and the column, and nothing is created or dropped.
+TEST_F(ArchiveTest, RestoreRefusesAManifestWhoseColumnTypeIsNotATypeName) {
+  CreateEvents(50);
+  const std::string config = Config(ArchiveDir());
+  ASSERT_EQ(RunCli(fmt::format("once --config {} --now {}", config, kNow)).exit_code, 0);
+  const std::string manifest_path = Files(".manifest.json")[0];
+  std::string manifest = ReadText(manifest_path);
+  const std::string original = "\"type\": \"numeric(12,3)\"";
+  const std::string hostile =
+      "numeric); COMMIT; DROP TABLE public.reference; BEGIN; CREATE TABLE public.planted "
+      "(amount numeric";
+  ASSERT_THAT(manifest, HasSubstr(original));
+  manifest.replace(manifest.find(original), original.size(), "\"type\": \"" + hostile + "\"");
+  std::ofstream(manifest_path) << manifest;
+  const std::string before = CatalogFingerprint();
+
+  const CliResult r = RunCli(fmt::format("restore --config {} {}", config, manifest_path));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("manifest {}: column \"amount\": type \"{}\" is not one "
+                                           "the server knows; nothing restored",
+                                           manifest_path, hostile)))
+      << r.out << r.err;
+  EXPECT_TRUE(TableExists("public.reference"));
+  EXPECT_FALSE(TableExists("public.planted"));
+  EXPECT_FALSE(TableExists("app.events_p20240101"));
+  EXPECT_EQ(CatalogFingerprint(), before);
+}
+
 TEST_F(ArchiveTest, CorruptArchiveIsCaughtByVerificationAndNothingIsDropped) {
   CreateEvents(3000);
   const config::Config config = config::LoadConfigFile(Config(ArchiveDir()));

@@ -18,6 +18,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/support/daemon_process.h"
@@ -345,6 +346,38 @@ TEST_F(DaemonTest, SighupWithABrokenConfigKeepsTheOldOneRunning) {
   EXPECT_THAT(Partitions("app.events"), SizeIs(5));
   EXPECT_THAT(Partitions("app.events"), Contains(HasSubstr("events_p20270301 ")));
   EXPECT_THAT(Matching(*daemon, std::regex("reload refused")), SizeIs(1));
+}
+
+// A FIFO at the config path (nobody ever writes to it): reading it would block, so SIGHUP refuses
+// it without reading, off the loop, and the daemon goes on with the configuration it had.
+TEST_F(DaemonTest, SighupWithAFifoAtTheConfigPathKeepsTheDaemonRunning) {
+  const std::string config = WriteDaemonConfig(kMonthlyEvents);
+  const auto daemon = StartDaemon("daemon", config);
+  ASSERT_TRUE(daemon->WaitForLine(kActingPass, kWait));
+
+  ASSERT_EQ(unlink(config.c_str()), 0);
+  ASSERT_EQ(mkfifo(config.c_str(), 0600), 0);
+  daemon->Signal(SIGHUP);
+  const auto refused = daemon->WaitForLine("reload refused", kWait);
+  ASSERT_TRUE(refused) << daemon->Output();
+  EXPECT_THAT(*refused, HasSubstr(config + ": cannot read: not a regular file (a FIFO)"));
+  // The loop still runs passes, and still acts: a partition dropped by hand comes back.
+  ASSERT_TRUE(daemon->WaitForLine(kAnyPass, kWait));
+  conn_->Exec("DROP TABLE app.events_p20270101");
+  ASSERT_TRUE(daemon->WaitForLine(kActingPass, kWait));
+  EXPECT_THAT(Partitions("app.events"), SizeIs(4));
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->WaitExit(kWait), 0);
+}
+
+// check-config (and every command that reads the config) refuses a FIFO at once rather than
+// waiting for a writer; `timeout` only bounds the hang this guards against.
+TEST_F(DaemonTest, CheckConfigRefusesAFifo) {
+  const std::string fifo = tmp_dir_ + "/fifo.yaml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const CliResult r = RunCli("check-config --config " + fifo, "timeout 20");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err, fifo + ": cannot read: not a regular file (a FIFO)\n");
 }
 
 // A TCP port that accepts connections (the kernel completes the handshake into the backlog) but

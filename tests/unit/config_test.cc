@@ -3,6 +3,7 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <chrono>
 
@@ -628,6 +629,32 @@ TEST(LoadConfigFileTest, Directory) {
   }
 }
 
+// A FIFO nobody writes to: reading it would wait forever, so it is refused unread (a SIGHUP reload
+// and check-config must never hang on the config path).
+class TempFifo {
+ public:
+  TempFifo()
+      : path_(std::filesystem::temp_directory_path() /
+              ("config_test_fifo_" + std::to_string(::getpid()))) {
+    EXPECT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+  }
+  ~TempFifo() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(LoadConfigFileTest, FifoIsRefusedWithoutWaiting) {
+  const TempFifo fifo;
+  try {
+    LoadConfigFile(fifo.path());
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), fifo.path() + ": cannot read: not a regular file (a FIFO)");
+  }
+}
+
 class TempFile {
  public:
   explicit TempFile(std::string_view contents)
@@ -695,6 +722,17 @@ TEST(ParseConfigTest, MetricsBasicAuthWithAnUnreadablePasswordFileIsRejected) {
     EXPECT_EQ(std::string(e.what()),
               "test.yaml:3:48: password_file: cannot read /nonexistent/pw: No such file or "
               "directory");
+  }
+}
+
+TEST(ParseConfigTest, MetricsBasicAuthWithAFifoAsPasswordFileIsRejected) {
+  const TempFifo fifo;
+  try {
+    ParseConfig(MetricsAuthYaml(fifo.path()), "test.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "test.yaml:3:48: password_file: cannot read " + fifo.path() +
+                                         ": not a regular file (a FIFO)");
   }
 }
 

@@ -49,6 +49,18 @@ TEST(CheckConninfoTest, HidesABadPercentEscapeInAPassword) {
             "invalid conninfo: invalid percent-encoded token: \"<hidden>\"");
 }
 
+TEST(CheckConninfoTest, RefusesAnSslKeyPassphrase) {
+  // In key/value form, in a URI's query, and inside dbname; never repeated in the error.
+  for (const std::string conninfo :
+       {"host=db sslkey=/k sslpassword=hunter2", "postgresql://db/x?sslpassword=hunter2",
+        "host=db dbname='host=db sslpassword=hunter2'"}) {
+    EXPECT_EQ(ErrorOf(conninfo),
+              "sslpassword does not belong in the config; use a client key without a passphrase, "
+              "readable only by partitiond's user (sslkey)")
+        << conninfo;
+  }
+}
+
 TEST(CheckConninfoTest, StillNamesOptionKeysAndKeywords) {
   EXPECT_EQ(ErrorOf("host=db passwrod=hunter2"),
             "invalid conninfo: invalid connection option \"passwrod\"");
