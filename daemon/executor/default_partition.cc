@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/executor/recipes.h"
+#include "daemon/executor/security_guard.h"
 
 namespace partitiond::executor {
 namespace {
@@ -181,12 +182,18 @@ asio::awaitable<void> Recipes::AttachBesideDefault(const catalog::TableSnapshot&
     body += fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {};\n", Child(action),
                         conn_.QuoteIdentifier(name), definition);
   }
+  // The table was built in an earlier transaction, maybe an earlier pass: its security is given
+  // again from this pass's snapshot (which the executor reads afresh when the guard finds it
+  // outdated), and the guard after ATTACH checks it against the parent's.
+  const std::optional<ExistingSecurity> existing = co_await ReadExistingSecurity(action);
+  if (existing) body += RepairStatements(conn_, parent, Child(action), *existing);
   body += AttachOnlyStatements(parent, action);
   body +=
       fmt::format("\nALTER TABLE {} DROP CONSTRAINT IF EXISTS {};\nCOMMENT ON TABLE {} IS NULL;\n",
                   def, kExclusion, Child(action));
   if (parent.force_row_security)
     body += ForceStatement(def, true) + ForceStatement(Child(action), true);
+  body += ExpectParentSecurity(conn_, parent, Child(action));
   co_await RunInTransaction(body);
 }
 

@@ -185,16 +185,24 @@ asio::awaitable<void> Recipes::DropDetached(const planner::Action& action) {
   co_await RunInTransaction(LockDetachedByRetention(conn_, action) + DropStatement(action));
 }
 
-asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& parent,
-                                              const planner::Action& action) {
+asio::awaitable<std::optional<ExistingSecurity>> Recipes::ReadExistingSecurity(
+    const planner::Action& action) {
   pg::Params params = {action.schema, action.partition};
   const pg::Result r = co_await conn_.AsyncExec(kExistingSecurityQuery, std::move(params));
-  if (r.rows() == 0) co_return;  // gone since the snapshot: nothing to repair
+  if (r.rows() == 0) co_return std::nullopt;
   ExistingSecurity existing;
   for (const auto& name : nlohmann::json::parse(r.Get(0, 0))) existing.policies.push_back(name);
   for (const auto& grantee : nlohmann::json::parse(r.Get(0, 1))) {
     existing.grantees.push_back(grantee.is_null() ? "" : grantee.get<std::string>());
   }
+  co_return existing;
+}
+
+asio::awaitable<void> Recipes::RepairFidelity(const catalog::TableSnapshot& parent,
+                                              const planner::Action& action) {
+  const std::optional<ExistingSecurity> read = co_await ReadExistingSecurity(action);
+  if (!read) co_return;  // gone since the snapshot: nothing to repair
+  const ExistingSecurity& existing = *read;
   // The parent first (the order queries through it lock the two in), ACCESS SHARE: only a change
   // to its policies, RLS flags or owner waits for the repair, and the guard then sees the parent's
   // security as it stays until COMMIT (security_guard.h).

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/catalog/snapshot.h"
+#include "daemon/executor/fidelity.h"
 #include "daemon/executor/partition_state.h"
 #include "daemon/pg/connection.h"
 #include "daemon/planner/planner.h"
@@ -178,6 +179,10 @@ class Recipes {
   asio::awaitable<std::string> MoveStatement(const catalog::TableSnapshot& parent,
                                              const planner::Action& action, int limit);
   std::string Default(const catalog::TableSnapshot& parent);
+  // The policies and grantees a partition has now, to remove before giving it the parent's;
+  // nullopt when there is no such table.
+  asio::awaitable<std::optional<ExistingSecurity>> ReadExistingSecurity(
+      const planner::Action& action);
   // The parent's CHECK constraints that are NOT VALID, as (name, definition). Rows may sit in the
   // default partition that violate them, and a NOT VALID CHECK is still enforced on the rows moved
   // into the new table, so it has none of them while rows move and gets them back (NOT VALID, as

@@ -108,5 +108,35 @@ TEST_F(SecurityRaceTest, ACreateRetriedAfterAMigrationCarriesTheParentsNewSecuri
   EXPECT_THAT(daemon.Output(), HasSubstr("the parent's security changed since it was read"));
 }
 
+TEST_F(SecurityRaceTest, AnAttachBesideADefaultPartitionCarriesTheParentsNewSecurity) {
+  // Beside a default partition the table is built in one transaction and attached in another.
+  // The migration holds ROW EXCLUSIVE (as its own writes would): the build (ACCESS SHARE) goes
+  // through, the attach (SHARE ROW EXCLUSIVE on the parent) times out behind it, and the
+  // migration commits between the two.
+  conn_->Exec(
+      "CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;"
+      "INSERT INTO app.events VALUES ('someone', '2026-01-10', 'stray');");
+  const std::string config =
+      WriteConfig("      - { name: app.events, interval: 1 month, premake: 1 }\n",
+                  "{ lock_timeout: 100ms, max_attempts: 20, statement_timeout: 30s }");
+  pg::Connection migration = PgCluster::Shared().Connect(dbname_);
+  migration.Exec("BEGIN; LOCK TABLE app.events IN ROW EXCLUSIVE MODE");
+  DaemonProcess daemon("once", {"once", "--config", config, "--now", "2026-01-15T00:00:00Z"});
+  ASSERT_TRUE(daemon.WaitForLine("lock not available (attempt 1 of 20)", kWait)) << daemon.Output();
+  migration.Exec(
+      "ALTER TABLE app.events ENABLE ROW LEVEL SECURITY;"
+      "CREATE POLICY tenant_isolation ON app.events USING (tenant = current_user);"
+      "REVOKE SELECT ON app.events FROM " +
+      conn_->QuoteIdentifier(legacy_) + "; COMMIT;");
+  ASSERT_EQ(daemon.WaitExit(kWait), 0) << daemon.Output();
+
+  const std::string parent = Security("app.events");
+  ASSERT_THAT(parent, HasSubstr("tenant_isolation"));
+  EXPECT_EQ(QueryText("SELECT string_agg(body, ',') FROM ONLY app.events_p20260101"), "stray");
+  for (const auto& partition : {"app.events_p20260101", "app.events_p20260201"}) {
+    EXPECT_EQ(Security(partition), parent) << partition << "\n" << daemon.Output();
+  }
+}
+
 }  // namespace
 }  // namespace partitiond::testing
