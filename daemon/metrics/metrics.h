@@ -38,6 +38,10 @@
 //     partitiond_database_leader                 1 if this daemon holds leadership
 //     partitiond_database_standby                1 if the server is in recovery
 //     partitiond_last_pass_timestamp_seconds     end of the last completed pass
+//   {database, result}:
+//     partitiond_leader_takeovers_total (counter)
+//                                                sessions of a silent (frozen) leader this daemon
+//                                                ended to take over; result: ok|failed
 //   process:
 //     partitiond_maintenance_interval_seconds    maintenance.interval
 //     partitiond_config_last_reload_successful   1 unless the last SIGHUP reload was refused
@@ -80,6 +84,8 @@ class Metrics {
   void RecordPass(const maintenance::DatabaseReport& report, std::chrono::sys_seconds now,
                   std::chrono::system_clock::time_point finished);
   void RecordReload(bool ok, std::chrono::system_clock::time_point at);
+  // This daemon ended (ok) or failed to end (failed) a silent leader's session.
+  void RecordTakeover(const std::string& database, bool ok);
 
  private:
   using Labels = prometheus::Labels;
@@ -114,6 +120,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& leader_;
   prometheus::Family<prometheus::Gauge>& standby_;
   prometheus::Family<prometheus::Gauge>& last_pass_;
+  prometheus::Family<prometheus::Counter>& takeovers_;
   // Process.
   prometheus::Gauge& maintenance_interval_;
   prometheus::Gauge& reload_successful_;
