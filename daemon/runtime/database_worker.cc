@@ -237,7 +237,7 @@ asio::awaitable<bool> DatabaseWorker::TakeOverIfStale() {
                        decision.age.value_or(std::chrono::milliseconds(0)).count(),
                        decision.limit.count()),
            {.database = database_.name});
-  std::string why = "it is no longer the silent leader";
+  std::string why = "it has written a heartbeat since, or is not a session of this role";
   bool ended = false;
   try {
     ended = co_await maintenance::EndLeaderSession(*conn_, *reading, kEndSessionWait);

@@ -284,6 +284,23 @@ TEST_F(DaemonTest, AFrozenLeaderIsReplacedAndStandsAsideWhenItWakes) {
       0);
 }
 
+TEST_F(DaemonTest, ASilentLockHolderOfAnotherRoleIsNeverEnded) {
+  // A session of the owner role takes the leadership lock and stays idle. The daemon's role is a
+  // member of the owner role, so PostgreSQL would let it end that session: it must not.
+  conn_->Exec("ALTER ROLE " + conn_->QuoteIdentifier(owner_role_) + " LOGIN");
+  const pg::SessionOptions session;
+  pg::Connection holder =
+      pg::Connection::Open(PgCluster::Shared().ConnInfo(dbname_, owner_role_), session);
+  holder.Exec("SELECT pg_advisory_lock(1885434484, hashtext(current_database()))");
+  const auto daemon = StartDaemon("daemon", WriteDaemonConfig(kMonthlyEvents));
+  // Silent for three intervals: judged stale, but not ended.
+  ASSERT_TRUE(daemon->WaitForLine("did not end the session", kWait)) << daemon->Output();
+  ASSERT_TRUE(daemon->WaitForLine(kObservingPass, kWait));
+  EXPECT_EQ(std::string(holder.Exec("SELECT 'still here'").Get(0, 0)), "still here");
+  EXPECT_THAT(Matching(*daemon, std::regex("became leader")), SizeIs(0));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit"), 0);
+}
+
 // Retention work that a reader blocks: January 2026 is due for dropping at 2026-03-15, and a
 // session holds ACCESS SHARE on it, so the drop retries with backoff while the reader stays.
 class BlockedDropTest : public DaemonTest {
