@@ -22,8 +22,10 @@
 -- What the daemon does NOT need, and does not get: SUPERUSER, CREATEDB, CREATEROLE, REPLICATION,
 -- BYPASSRLS, pg_read_all_stats / pg_monitor (it reads only pg_class, pg_inherits, pg_partitioned_table
 -- and pg_get_expr(relpartbound), and calls pg_relation_size, pg_is_in_recovery and
--- pg_try_advisory_lock, which every role may), pg_write_server_files (archives are written on the
--- daemon's host through COPY ... TO STDOUT), and CREATE on the database.
+-- pg_try_advisory_lock, which every role may), pg_signal_backend (to end a frozen leader's session
+-- it calls pg_terminate_backend only on a session of its own role that holds the leadership lock,
+-- which a role may do without it), pg_write_server_files (archives are written on the daemon's
+-- host through COPY ... TO STDOUT), and CREATE on the database.
 
 \set ON_ERROR_STOP on
 \set QUIET on
@@ -147,6 +149,8 @@ BEGIN
   -- privilege on its sequence (identity values are drawn without a permission check).
   EXECUTE format('GRANT USAGE ON SCHEMA partitiond TO %I', daemon);
   EXECUTE format('GRANT SELECT, INSERT ON partitiond.audit TO %I', daemon);
+  -- The leadership lease row: the leader inserts and rewrites it, followers read it. No DELETE.
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE ON partitiond.leader TO %I', daemon);
 END
 $role$;
 COMMIT;

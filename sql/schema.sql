@@ -36,3 +36,14 @@ ALTER TABLE partitiond.audit ADD CONSTRAINT audit_action_check
 
 CREATE INDEX IF NOT EXISTS audit_started_at_idx ON partitiond.audit (started_at);
 CREATE INDEX IF NOT EXISTS audit_table_idx ON partitiond.audit (table_name, started_at);
+
+-- The leadership lease: one row, rewritten by the leading daemon at least twice per maintenance
+-- interval. A follower that finds it stale for the lock holder's backend ends that session (a
+-- frozen leader keeps its advisory lock for as long as its host answers TCP keepalives).
+CREATE TABLE IF NOT EXISTS partitiond.leader (
+    singleton    boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+    backend_pid  integer     NOT NULL,          -- pg_backend_pid() of the session holding the lock
+    daemon_host  text        NOT NULL,
+    daemon_pid   integer     NOT NULL,
+    heartbeat_at timestamptz NOT NULL           -- the server's clock_timestamp() at the beat
+);

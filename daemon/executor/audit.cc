@@ -14,12 +14,6 @@
 namespace partitiond::executor {
 namespace {
 
-std::string HostName() {
-  std::array<char, 256> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0) return "unknown";
-  return name.data();
-}
-
 nlohmann::json NullIfEmpty(const std::string& text) {
   if (text.empty()) return nullptr;
   return text;
@@ -73,6 +67,12 @@ nlohmann::json RecordJson(const AuditRecord& record) {
 }
 
 }  // namespace
+
+std::string HostName() {
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0) return "unknown";
+  return name.data();
+}
 
 asio::awaitable<void> WriteAudit(pg::Connection& conn, const std::vector<AuditRecord>& records) {
   if (records.empty()) co_return;

@@ -34,6 +34,17 @@ tcp::endpoint EndpointOf(const config::MetricsConfig& config) {
   return tcp::endpoint(address, config.port);
 }
 
+// Waits up to `deadline` for the first bytes of a request; false when none came.
+asio::awaitable<bool> AwaitRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   std::chrono::milliseconds deadline) {
+  stream.expires_after(deadline);
+  beast::error_code ec;
+  const std::size_t n = co_await stream.async_read_some(
+      buffer.prepare(kHeaderLimit), asio::redirect_error(asio::use_awaitable, ec));
+  buffer.commit(n);
+  co_return !ec;
+}
+
 tcp::acceptor Listen(asio::io_context& io, const tcp::endpoint& endpoint) {
   tcp::acceptor acceptor(io);
   acceptor.open(endpoint.protocol());
@@ -45,10 +56,13 @@ tcp::acceptor Listen(asio::io_context& io, const tcp::endpoint& endpoint) {
 
 }  // namespace
 
-HttpServer::HttpServer(const config::MetricsConfig& config, Source source)
-    : acceptor_(Listen(io_, EndpointOf(config))),
+HttpServer::HttpServer(const config::MetricsConfig& config, Source source, HttpLimits limits)
+    : slots_(limits.max_connections),
+      acceptor_(Listen(io_, EndpointOf(config))),
       port_(acceptor_.local_endpoint().port()),
-      auth_(config.basic_auth_username, config.basic_auth_password),
+      limits_(limits),
+      auth_(std::make_shared<const BasicAuth>(config.basic_auth_username,
+                                              config.basic_auth_password)),
       source_(std::move(source)) {
   asio::co_spawn(io_, Accept(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
@@ -58,6 +72,17 @@ HttpServer::HttpServer(const config::MetricsConfig& config, Source source)
 HttpServer::~HttpServer() {
   io_.stop();
   thread_.join();
+}
+
+void HttpServer::SetBasicAuth(const std::string& username, const std::string& password) {
+  auto fresh = std::make_shared<const BasicAuth>(username, password);
+  const std::lock_guard lock(auth_mutex_);
+  auth_ = std::move(fresh);
+}
+
+std::shared_ptr<const BasicAuth> HttpServer::Auth() const {
+  const std::lock_guard lock(auth_mutex_);
+  return auth_;
 }
 
 asio::awaitable<void> HttpServer::Accept() {
@@ -74,35 +99,64 @@ asio::awaitable<void> HttpServer::Accept() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (connections_ >= kMaxConnections) continue;  // the socket closes here
-    ++connections_;
-    asio::co_spawn(io_, Serve(std::move(socket)), [this](std::exception_ptr) { --connections_; });
+    const ConnectionSlots::Admission admission = slots_.Admit();
+    if (admission.evict) {
+      // Closing the socket ends its pending read; its coroutine then returns. Its slot is
+      // already the new connection's.
+      if (const auto victim = sockets_.find(*admission.evict); victim != sockets_.end()) {
+        victim->second->close(ec);
+        sockets_.erase(victim);
+      }
+    }
+    if (!admission.id) continue;  // every slot is sending a response; the socket closes here
+    const ConnectionSlots::Id id = *admission.id;
+    asio::co_spawn(io_, Serve(id, std::move(socket)), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
+asio::awaitable<void> HttpServer::Serve(ConnectionSlots::Id id, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
+  sockets_[id] = &stream.socket();
+  // Forgotten before `stream` dies, however this returns, so an eviction never closes a stream
+  // that is gone.
+  struct Forget {
+    HttpServer& server;
+    ConnectionSlots::Id id;
+    ~Forget() {
+      server.sockets_.erase(id);
+      server.slots_.Release(id);
+    }
+  } forget{*this, id};
   beast::flat_buffer buffer;
   beast::error_code ec;
   bool keep_alive = true;
-  while (keep_alive) {
+  for (bool first = true; keep_alive; first = false) {
+    // Until its first byte a request costs the client nothing, so that wait is short for a new
+    // connection; a kept-alive one may idle longer between scrapes. Either gives up its slot to
+    // a newcomer when all are taken.
+    if (buffer.size() == 0) {  // else a pipelined request is already here
+      slots_.Set(id, ConnectionSlots::State::kIdle);
+      const bool arrived =
+          co_await AwaitRequest(stream, buffer, first ? limits_.first_request : limits_.keep_alive);
+      if (!arrived) break;
+    }
+    slots_.Set(id, ConnectionSlots::State::kReading);
     http::request_parser<http::empty_body> parser;
     parser.header_limit(kHeaderLimit);
-    // A request already begun must arrive within kIoTimeout; between requests a kept-alive
-    // connection may idle longer.
-    stream.expires_after(buffer.size() > 0 ? kIoTimeout : kIdleTimeout);
+    stream.expires_after(limits_.io);
     co_await http::async_read(stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    ScrapeResponse response = Respond(parser.get(), auth_, source_());
+    slots_.Set(id, ConnectionSlots::State::kWriting);
+    ScrapeResponse response = Respond(parser.get(), *Auth(), source_());
     keep_alive = parser.get().keep_alive();
     response.message.keep_alive(keep_alive);
-    stream.expires_after(kIoTimeout);
+    stream.expires_after(limits_.io);
     co_await http::async_write(stream, response.message,
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (stream.socket().is_open()) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace partitiond::metrics

@@ -74,6 +74,10 @@ Metrics::Metrics(const std::string& version)
                         "Host clock minus the database server's clock, at the last pass.")),
       retention_held_(Gauge(*registry_, "partitiond_retention_held",
                             "Retention removals held by the removal guard until confirmed.")),
+      takeovers_(BuildCounter()
+                     .Name("partitiond_leader_takeovers_total")
+                     .Help("Sessions of a silent leader this daemon ended to take over.")
+                     .Register(*registry_)),
       maintenance_interval_(
           Gauge(*registry_, "partitiond_maintenance_interval_seconds", "maintenance.interval.")
               .Add({})),
@@ -119,6 +123,14 @@ void Metrics::SetDatabaseState(const std::string& database, bool up, bool leader
   up_.Add({{"database", database}}).Set(up ? 1 : 0);
   leader_.Add({{"database", database}}).Set(leader ? 1 : 0);
   standby_.Add({{"database", database}}).Set(standby ? 1 : 0);
+  // Exported from 0, so that the first takeover is an increase to alert on.
+  takeovers_.Add({{"database", database}, {"result", "ok"}});
+  takeovers_.Add({{"database", database}, {"result", "failed"}});
+  Changed();
+}
+
+void Metrics::RecordTakeover(const std::string& database, bool ok) {
+  takeovers_.Add({{"database", database}, {"result", ok ? "ok" : "failed"}}).Increment();
   Changed();
 }
 

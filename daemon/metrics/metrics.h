@@ -43,6 +43,10 @@
 //     partitiond_clock_skew_seconds              host clock minus the server's now(), at the
 //                                                last pass (beyond 300 s the pass plans from the
 //                                                server's clock)
+//   {database, result}:
+//     partitiond_leader_takeovers_total (counter)
+//                                                sessions of a silent (frozen) leader this daemon
+//                                                ended to take over; result: ok|failed
 //   process:
 //     partitiond_maintenance_interval_seconds    maintenance.interval
 //     partitiond_config_last_reload_successful   1 unless the last SIGHUP reload was refused
@@ -85,6 +89,8 @@ class Metrics {
   void RecordPass(const maintenance::DatabaseReport& report, std::chrono::sys_seconds now,
                   std::chrono::system_clock::time_point finished);
   void RecordReload(bool ok, std::chrono::system_clock::time_point at);
+  // This daemon ended (ok) or failed to end (failed) a silent leader's session.
+  void RecordTakeover(const std::string& database, bool ok);
 
  private:
   using Labels = prometheus::Labels;
@@ -121,6 +127,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& last_pass_;
   prometheus::Family<prometheus::Gauge>& clock_skew_;
   prometheus::Family<prometheus::Gauge>& retention_held_;  // per database and table
+  prometheus::Family<prometheus::Counter>& takeovers_;
   // Process.
   prometheus::Gauge& maintenance_interval_;
   prometheus::Gauge& reload_successful_;

@@ -2,10 +2,12 @@
 
 namespace partitiond::metrics {
 
-MetricsServer::MetricsServer(const config::MetricsConfig& config, Metrics& metrics)
+MetricsServer::MetricsServer(const config::MetricsConfig& config, Metrics& metrics,
+                             HttpLimits limits)
     : metrics_(metrics),
       cache_(metrics.registry()),
-      http_(config, [this] { return cache_.Current(); }) {
+      http_(
+          config, [this] { return cache_.Current(); }, limits) {
   metrics_.SetChangeListener([this] { cache_.Invalidate(); });
 }
 

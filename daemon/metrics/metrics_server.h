@@ -14,12 +14,17 @@ class MetricsServer {
  public:
   // Listens on config.host:config.port (port 0: a free port). Throws std::exception on failure.
   // `metrics` must outlive the server; its updates are rendered from now on.
-  MetricsServer(const config::MetricsConfig& config, Metrics& metrics);
+  // `limits`: the HTTP server's deadlines (tests shorten them).
+  MetricsServer(const config::MetricsConfig& config, Metrics& metrics, HttpLimits limits = {});
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   int port() const { return http_.port(); }
+  // New basic-auth credentials (a reload); the next scrape is checked against them.
+  void SetBasicAuth(const std::string& username, const std::string& password) {
+    http_.SetBasicAuth(username, password);
+  }
   // Blocks until every update made before the call is what a scrape returns (for tests).
   void WaitRendered() { cache_.WaitRendered(); }
 

@@ -109,10 +109,15 @@ void Controller::ApplyReload(ReloadOutcome outcome) {
     return;
   }
   config::Config& fresh = *outcome.config;
-  if (fresh.metrics.host != config_.metrics.host || fresh.metrics.port != config_.metrics.port ||
-      fresh.metrics.basic_auth_username != config_.metrics.basic_auth_username ||
+  if (fresh.metrics.host != config_.metrics.host || fresh.metrics.port != config_.metrics.port) {
+    spdlog::warn("reload: metrics.listen changed; it takes effect at the next restart");
+  }
+  // Credentials apply at once (the password file is read again with the config), so a rotated
+  // password is what the next scrape needs and the old one stops working.
+  if (fresh.metrics.basic_auth_username != config_.metrics.basic_auth_username ||
       fresh.metrics.basic_auth_password != config_.metrics.basic_auth_password) {
-    spdlog::warn("reload: metrics settings changed; they take effect at the next restart");
+    server_->SetBasicAuth(fresh.metrics.basic_auth_username, fresh.metrics.basic_auth_password);
+    spdlog::info("reload: metrics basic auth credentials replaced");
   }
   config_ = std::move(fresh);
   ++counters_.reloads_ok;

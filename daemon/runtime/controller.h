@@ -7,8 +7,9 @@
 //    loop takes the outcome; only a valid config replaces the
 //    running one: the workers stop at their next safe point (an action's lock retries are
 //    abandoned, to resume next pass) and new ones start with the new config once the old ones
-//    have returned, so leadership passes straight on. Log settings apply at once, metrics settings
-//    at the next restart. An invalid config is logged, counted and ignored.
+//    have returned, so leadership passes straight on. Log settings and the metrics basic-auth
+//    credentials (the password file is read again) apply at once, metrics.listen at the next
+//    restart. An invalid config is logged, counted and ignored.
 //  * SIGTERM / SIGINT stop the workers at their next safe point (between actions). An action still
 //    running after kStopGrace is cancelled on the server (it rolls back); the loop then ends and
 //    Run() returns 0 well within systemd's TimeoutStopSec.

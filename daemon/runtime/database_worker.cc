@@ -1,9 +1,12 @@
 #include "daemon/runtime/database_worker.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/common/logging.h"
+#include "daemon/executor/audit.h"
 #include "daemon/maintenance/leadership.h"
 
 namespace partitiond::runtime {
@@ -11,6 +14,8 @@ namespace {
 
 constexpr std::chrono::milliseconds kReconnectBase{1'000};
 constexpr std::chrono::milliseconds kReconnectCap{60'000};
+// How long a takeover waits for the stale leader's backend to exit (and free the lock).
+constexpr std::chrono::milliseconds kEndSessionWait{5'000};
 
 const char* RoleName(const WorkerStatus& status) {
   if (status.standby) return "standby, observing";
@@ -27,7 +32,8 @@ DatabaseWorker::DatabaseWorker(config::DatabaseConfig database,
       maintenance_(maintenance),
       env_(env),
       fixed_now_(fixed_now),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      host_(executor::HostName()) {}
 
 void DatabaseWorker::PublishState() {
   if (metrics_) {
@@ -44,7 +50,7 @@ asio::awaitable<void> DatabaseWorker::Run() {
       continue;
     }
     co_await Pass();
-    if (!stopping_) co_await Wait(NextInterval());
+    if (!stopping_) co_await WaitForNextPass(NextInterval());
   }
   conn_.reset();
   // A stopped worker (shutdown, or replaced by a reload) no longer holds anything.
@@ -98,7 +104,12 @@ asio::awaitable<bool> DatabaseWorker::Connect() {
 asio::awaitable<void> DatabaseWorker::Pass() {
   std::optional<pg::Error> failure;
   try {
-    const maintenance::Role role = co_await maintenance::ClaimLeadership(*conn_);
+    maintenance::Role role = co_await maintenance::ClaimLeadership(*conn_);
+    if (!role.leader && !role.standby && co_await TakeOverIfStale()) {
+      role = co_await maintenance::ClaimLeadership(*conn_);
+    }
+    // The heartbeat right away, so that nobody judges a new leader by the previous one's.
+    if (role.leader) role.leader = co_await Beat(/*force=*/true);
     if (role.leader && !status_.leader)
       LogEvent(spdlog::level::info, fmt::format("database {}: became leader", database_.name),
                {.database = database_.name});
@@ -148,33 +159,137 @@ asio::awaitable<void> DatabaseWorker::Pass() {
     // Not a database error: a bug or a resource problem. Logged, and the schedule goes on.
     failure = pg::Error(std::string("internal error: ") + e.what(), "XX000");
   }
-  if (!failure) co_return;
-  if (failure->error_class() == pg::ErrorClass::kConnection) {
+  if (failure) Failed(*failure, "pass failed");
+}
+
+void DatabaseWorker::Failed(const pg::Error& failure, const char* what) {
+  if (failure.error_class() == pg::ErrorClass::kConnection) {
     LogEvent(spdlog::level::err,
              fmt::format("database {}: connection lost ({}); reconnecting", database_.name,
-                         failure->what()),
-             {.database = database_.name, .error = failure->what()});
+                         failure.what()),
+             {.database = database_.name, .error = failure.what()});
     conn_.reset();
     status_.connected = status_.leader = false;
     PublishState();
   } else {
     LogEvent(spdlog::level::err,
-             fmt::format("database {}: pass failed: {}", database_.name, failure->what()),
+             fmt::format("database {}: {}: {}", database_.name, what, failure.what()),
              {.database = database_.name});
   }
 }
 
 asio::awaitable<bool> DatabaseWorker::MayAct() {
   if (stopping_) co_return false;
-  const bool leader = co_await maintenance::StillLeader(*conn_);
-  if (!leader) {
-    LogEvent(spdlog::level::warn,
-             fmt::format("database {}: leadership lost; stopping this pass", database_.name),
-             {.database = database_.name});
-    status_.leader = false;
-    PublishState();
-  }
+  const bool leader = co_await Beat(/*force=*/false);
+  if (!leader) LeadershipLost();
   co_return leader;
+}
+
+void DatabaseWorker::LeadershipLost() {
+  LogEvent(spdlog::level::warn,
+           fmt::format("database {}: leadership lost; stopping this pass", database_.name),
+           {.database = database_.name});
+  status_.leader = false;
+  PublishState();
+}
+
+asio::awaitable<bool> DatabaseWorker::Beat(bool force) {
+  const auto now = env_.SteadyNow();
+  const bool due =
+      !last_beat_ || now - *last_beat_ >= maintenance::LeaseHeartbeatPeriod(maintenance_.interval);
+  if ((force || due) && !lease_unusable_logged_) {
+    std::optional<pg::Error> failure;
+    try {
+      const bool held = co_await maintenance::Heartbeat(*conn_, host_, getpid());
+      last_beat_ = now;
+      co_return held;
+    } catch (const pg::Error& e) {
+      if (e.error_class() == pg::ErrorClass::kConnection) throw;
+      failure = e;
+    }
+    // A state schema from an older version, or grants not re-run: lead without a lease rather
+    // than not at all. Once: the next start tries again.
+    lease_unusable_logged_ = true;
+    LogEvent(spdlog::level::warn,
+             fmt::format("database {}: cannot write the leadership lease partitiond.leader ({}); "
+                         "a frozen leader will not be replaced. Run sql/role.sql as the "
+                         "database owner.",
+                         database_.name, failure->what()),
+             {.database = database_.name, .error = failure->what()});
+  }
+  co_return co_await maintenance::StillLeader(*conn_);
+}
+
+asio::awaitable<bool> DatabaseWorker::TakeOverIfStale() {
+  std::optional<maintenance::LeaseReading> reading;
+  try {
+    reading = co_await maintenance::ReadLease(*conn_);
+  } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
+    // Without the lease table there is nothing to judge: observe, as before the lease existed.
+    LogEvent(
+        spdlog::level::debug,
+        fmt::format("database {}: cannot read the leadership lease: {}", database_.name, e.what()),
+        {.database = database_.name});
+    co_return false;
+  }
+  const maintenance::LeaseDecision decision = maintenance::DecideLease(
+      reading->seen,
+      {.interval = maintenance_.interval, .statement_timeout = maintenance_.statement_timeout});
+  if (decision.verdict != maintenance::LeaseVerdict::kStale) co_return false;
+  const std::string leader =
+      fmt::format("backend {} (partitiond pid {} on {})", reading->seen.holder_pid.value_or(0),
+                  reading->daemon_pid ? std::to_string(*reading->daemon_pid) : "?",
+                  reading->daemon_host.empty() ? "?" : reading->daemon_host);
+  LogEvent(spdlog::level::warn,
+           fmt::format("database {}: leader {} silent for {} ms (limit {} ms); ending its "
+                       "session to take over",
+                       database_.name, leader,
+                       decision.age.value_or(std::chrono::milliseconds(0)).count(),
+                       decision.limit.count()),
+           {.database = database_.name});
+  std::string why = "it has written a heartbeat since, or is not a session of this role";
+  bool ended = false;
+  try {
+    ended = co_await maintenance::EndLeaderSession(*conn_, *reading, kEndSessionWait);
+  } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
+    why = e.what();
+    if (metrics_) metrics_->RecordTakeover(database_.name, false);
+  }
+  if (!ended) {
+    LogEvent(spdlog::level::err,
+             fmt::format("database {}: did not end the session of leader {}: {}", database_.name,
+                         leader, why),
+             {.database = database_.name, .error = why});
+    co_return false;
+  }
+  if (metrics_) metrics_->RecordTakeover(database_.name, true);
+  LogEvent(spdlog::level::warn,
+           fmt::format("database {}: ended the session of silent leader {}; taking over",
+                       database_.name, leader),
+           {.database = database_.name});
+  co_return true;
+}
+
+asio::awaitable<void> DatabaseWorker::WaitForNextPass(std::chrono::milliseconds duration) {
+  const auto period = maintenance::LeaseHeartbeatPeriod(maintenance_.interval);
+  while (!stopping_ && duration.count() > 0) {
+    const auto step = status_.leader ? std::min(duration, period) : duration;
+    co_await Wait(step);
+    duration -= step;
+    if (stopping_ || duration.count() <= 0 || !status_.leader) co_return;
+    std::optional<pg::Error> failure;
+    try {
+      if (!co_await Beat(/*force=*/true)) LeadershipLost();
+    } catch (const pg::Error& e) {
+      failure = e;
+    }
+    if (failure) {
+      Failed(*failure, "heartbeat failed");
+      co_return;
+    }
+  }
 }
 
 asio::awaitable<void> DatabaseWorker::Wait(std::chrono::milliseconds duration) {

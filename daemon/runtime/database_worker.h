@@ -2,6 +2,12 @@
 // exponential backoff), claim or re-check leadership, run a maintenance pass (acting only as the
 // leader on a primary), then wait `interval` plus random `jitter`, until stopped.
 //
+// The leadership lease (maintenance/lease.h): as leader, the worker writes its heartbeat when it
+// takes the lock, before an action when the last beat is LeaseHeartbeatPeriod old, and every
+// LeaseHeartbeatPeriod while it waits for the next pass. As a follower, each pass first reads the
+// lease; when the holder is stale it ends the holder's session, logs and counts the takeover, and
+// claims the lock.
+//
 // Runs as one coroutine on the daemon's io_context; all members are used from that thread only.
 // The worker owns copies of its configuration, so a reload never changes a running pass.
 #pragma once
@@ -56,6 +62,16 @@ class DatabaseWorker {
   asio::awaitable<bool> Connect();
   asio::awaitable<void> Pass();
   asio::awaitable<bool> MayAct();
+  // Writes the heartbeat when `force` or due, else only checks the lock; returns whether this
+  // session holds it. Without a usable lease table it warns once and only checks.
+  asio::awaitable<bool> Beat(bool force);
+  // As a follower: ends a stale leader's session; true when it did (the lock is then free).
+  asio::awaitable<bool> TakeOverIfStale();
+  // Waits `duration` for the next pass, beating every LeaseHeartbeatPeriod while leader.
+  asio::awaitable<void> WaitForNextPass(std::chrono::milliseconds duration);
+  void LeadershipLost();
+  // Logs a failure; a broken connection is dropped (the loop reconnects). `what` names the step.
+  void Failed(const pg::Error& failure, const char* what);
   asio::awaitable<void> Wait(std::chrono::milliseconds duration);
   std::chrono::milliseconds NextInterval();
   void PublishState();
@@ -70,6 +86,9 @@ class DatabaseWorker {
   TableBackoff backoff_;
   WorkerStatus status_;
   bool stopping_ = false;
+  const std::string host_;  // written into the lease with the process id
+  std::optional<std::chrono::steady_clock::time_point> last_beat_;
+  bool lease_unusable_logged_ = false;
 };
 
 }  // namespace partitiond::runtime

@@ -1,6 +1,7 @@
 // `partitiond run` as a real process against real PostgreSQL: leadership among several daemons,
-// takeover after kill -9, a server restart in the middle of a pass, a streaming standby and its
-// promotion, SIGHUP with a broken config, SIGTERM in the middle of an action.
+// takeover after kill -9 and after SIGSTOP (a frozen leader keeps its session), a server restart
+// in the middle of a pass, a streaming standby and its promotion, SIGHUP with a broken config and
+// with a rotated metrics password, SIGTERM in the middle of an action.
 //
 // Daemons run with a 1 s interval and no jitter. Tests wait for the daemon's own log lines (every
 // wait blocks in poll() on its output and has a generous timeout that only bounds a hang); the
@@ -105,9 +106,30 @@ class DaemonTest : public DatabaseTest {
            "\ndatabases:\n  - name: test\n    conninfo: \"" + conninfo + "\"\n    tables:\n" +
            tables_yaml;
   }
+  // partitiond.yaml with basic auth on /metrics (user prom, the password in `password_file`) and
+  // the given `databases:` entries (indented by 2 spaces).
+  std::string WriteConfigWithMetricsAuth(const std::string& password_file,
+                                         const std::string& databases_yaml) {
+    return WriteFile("partitiond.yaml",
+                     "log: " + std::string(kLog) +
+                         "\nmetrics: { listen: \"127.0.0.1:0\", basic_auth: { username: prom, "
+                         "password_file: \"" +
+                         password_file + "\" } }\nmaintenance: " + Maintenance(3) +
+                         "\ndatabases:\n" + databases_yaml);
+  }
   // The config for this test's database in the shared cluster, as partitiond.yaml.
   std::string WriteDaemonConfig(const std::string& tables_yaml, int max_attempts = 3) {
     return WriteFile("partitiond.yaml", ConfigText(DaemonConnInfo(), tables_yaml, max_attempts));
+  }
+
+  // Daemon A started first, became leader and acted; then daemon B, which observes.
+  void StartLeaderThenFollower(const std::string& config, std::unique_ptr<DaemonProcess>& a,
+                               std::unique_ptr<DaemonProcess>& b) {
+    a = StartDaemon("daemon A", config);
+    ASSERT_TRUE(a->WaitForLine("became leader", kWait));
+    ASSERT_TRUE(a->WaitForLine(kActingPass, kWait));
+    b = StartDaemon("daemon B", config);
+    ASSERT_TRUE(b->WaitForLine(kObservingPass, kWait));
   }
 
   long long AuditRowsFrom(pid_t pid) {
@@ -165,12 +187,8 @@ TEST_F(DaemonTest, TwoDaemonsOnOneDatabaseExactlyOneActs) {
 }
 
 TEST_F(DaemonTest, KillNineTheLeaderAndTheOtherTakesOverWithinAnInterval) {
-  const std::string config = WriteDaemonConfig(kMonthlyEvents);
-  const auto a = StartDaemon("daemon A", config);
-  ASSERT_TRUE(a->WaitForLine("became leader", kWait));
-  ASSERT_TRUE(a->WaitForLine(kActingPass, kWait));
-  const auto b = StartDaemon("daemon B", config);
-  ASSERT_TRUE(b->WaitForLine(kObservingPass, kWait));
+  std::unique_ptr<DaemonProcess> a, b;
+  ASSERT_NO_FATAL_FAILURE(StartLeaderThenFollower(WriteDaemonConfig(kMonthlyEvents), a, b));
 
   // Everything B said so far was said before the kill.
   b->Drain();
@@ -198,6 +216,90 @@ TEST_F(DaemonTest, KillNineTheLeaderAndTheOtherTakesOverWithinAnInterval) {
   EXPECT_EQ(QueryInt("SELECT daemon_pid FROM partitiond.audit WHERE partition_name = "
                      "'app.events_p20270101' ORDER BY id DESC LIMIT 1"),
             b->pid());
+}
+
+// The port a daemon's metrics endpoint listens on, from its log (already read, or awaited).
+std::string MetricsPort(DaemonProcess& daemon) {
+  const std::regex listening(R"(metrics listening on 127\.0\.0\.1:(\d+))");
+  std::smatch m;
+  for (const std::string& line : daemon.lines()) {
+    if (std::regex_search(line, m, listening)) return m[1];
+  }
+  const auto line = daemon.WaitForLine(listening, kWait);
+  if (!line || !std::regex_search(*line, m, listening)) return "";
+  return m[1];
+}
+
+TEST_F(DaemonTest, AFrozenLeaderIsReplacedAndStandsAsideWhenItWakes) {
+  std::unique_ptr<DaemonProcess> a, b;
+  ASSERT_NO_FATAL_FAILURE(StartLeaderThenFollower(WriteDaemonConfig(kMonthlyEvents), a, b));
+  const std::string b_port = MetricsPort(*b);
+  ASSERT_FALSE(b_port.empty()) << b->Output();
+  // A's heartbeat is in the lease, naming A.
+  EXPECT_EQ(QueryInt("SELECT daemon_pid FROM partitiond.leader"), a->pid());
+
+  // Frozen: its session, and the advisory lock with it, stay on the server.
+  a->Signal(SIGSTOP);
+  const auto frozen = std::chrono::steady_clock::now();
+  conn_->Exec("DROP TABLE app.events_p20270101");
+  const auto ended = b->WaitForLine("ended the session of silent leader", kWait);
+  ASSERT_TRUE(ended) << b->Output();
+  EXPECT_THAT(*ended, HasSubstr("partitiond pid " + std::to_string(a->pid())));
+  ASSERT_TRUE(b->WaitForLine("became leader", kWait));
+  const auto takeover = std::chrono::steady_clock::now() - frozen;
+  ASSERT_TRUE(b->WaitForLine(kActingPass, kWait));
+  // The lease is stale after three intervals; B looks once per interval; slack for a loaded
+  // machine.
+  EXPECT_LT(takeover, 3 * kInterval + kInterval + 3s)
+      << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count() << " ms";
+  EXPECT_EQ(QueryInt("SELECT daemon_pid FROM partitiond.leader"), b->pid());
+  EXPECT_EQ(AuditRowsFrom(a->pid()), 4);
+  EXPECT_EQ(AuditRowsFrom(b->pid()), 1);
+
+  // More work, then A wakes: its session is gone, so whatever it was about to do fails; it
+  // reconnects and only observes, while B does the work.
+  conn_->Exec("DROP TABLE app.events_p20270201");
+  a->Signal(SIGCONT);
+  ASSERT_TRUE(a->WaitForLine("connection lost", kWait)) << a->Output();
+  ASSERT_TRUE(a->WaitForLine(kObservingPass, kWait)) << a->Output();
+  ASSERT_TRUE(a->WaitForLine(kObservingPass, kWait)) << a->Output();
+  ASSERT_TRUE(b->WaitForLine(kCleanLeaderPass, kWait));
+  EXPECT_THAT(Partitions("app.events"), SizeIs(4));
+  // No double action: each partition created once per loss, by one daemon; A did nothing since.
+  EXPECT_EQ(AuditRowsFrom(a->pid()), 4);
+  EXPECT_EQ(AuditRowsFrom(b->pid()), 2);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit WHERE partition_name = "
+                     "'app.events_p20270201' AND daemon_pid = " +
+                     std::to_string(b->pid())),
+            1);
+  EXPECT_THAT(Matching(*a, std::regex("became leader")), SizeIs(1));
+  EXPECT_THAT(Matching(*b, std::regex("became leader")), SizeIs(1));
+  EXPECT_THAT(Matching(*a, std::regex("ended the session")), SizeIs(0));
+  // Counted once, by the daemon that took over.
+  const std::string scrape = tmp_dir_ + "/b.metrics";
+  ASSERT_EQ(RunShell("curl -sf http://127.0.0.1:" + b_port + "/metrics > " + ShellQuote(scrape)),
+            0);
+  EXPECT_EQ(
+      RunShell("grep -qx 'partitiond_leader_takeovers_total{database=\"test\",result=\"ok\"} 1' " +
+               ShellQuote(scrape)),
+      0);
+}
+
+TEST_F(DaemonTest, ASilentLockHolderOfAnotherRoleIsNeverEnded) {
+  // A session of the owner role takes the leadership lock and stays idle. The daemon's role is a
+  // member of the owner role, so PostgreSQL would let it end that session: it must not.
+  conn_->Exec("ALTER ROLE " + conn_->QuoteIdentifier(owner_role_) + " LOGIN");
+  const pg::SessionOptions session;
+  pg::Connection holder =
+      pg::Connection::Open(PgCluster::Shared().ConnInfo(dbname_, owner_role_), session);
+  holder.Exec("SELECT pg_advisory_lock(1885434484, hashtext(current_database()))");
+  const auto daemon = StartDaemon("daemon", WriteDaemonConfig(kMonthlyEvents));
+  // Silent for three intervals: judged stale, but not ended.
+  ASSERT_TRUE(daemon->WaitForLine("did not end the session", kWait)) << daemon->Output();
+  ASSERT_TRUE(daemon->WaitForLine(kObservingPass, kWait));
+  EXPECT_EQ(std::string(holder.Exec("SELECT 'still here'").Get(0, 0)), "still here");
+  EXPECT_THAT(Matching(*daemon, std::regex("became leader")), SizeIs(0));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM partitiond.audit"), 0);
 }
 
 // Retention work that a reader blocks: January 2026 is due for dropping at 2026-03-15, and a
@@ -378,6 +480,26 @@ TEST_F(DaemonTest, CheckConfigRefusesAFifo) {
   const CliResult r = RunCli("check-config --config " + fifo, "timeout 20");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(r.err, fifo + ": cannot read: not a regular file (a FIFO)\n");
+
+TEST_F(DaemonTest, SighupAppliesARotatedMetricsPassword) {
+  const std::string password_file = WriteFile("metrics.password", "old-s3cret\n");
+  const std::string config = WriteConfigWithMetricsAuth(
+      password_file,
+      "  - name: test\n    conninfo: \"" + DaemonConnInfo() + "\"\n    tables:\n" + kMonthlyEvents);
+  const auto daemon = StartDaemon("daemon", config);
+  const std::string port = MetricsPort(*daemon);
+  ASSERT_FALSE(port.empty()) << daemon->Output();
+  const std::string url = "http://127.0.0.1:" + port + "/metrics";
+  const auto status = [&](const std::string& credentials) {
+    return "curl -s -o /dev/null -w '%{http_code}' -u " + credentials + " " + url + " | grep -qx ";
+  };
+  ASSERT_EQ(RunShell(status("prom:old-s3cret") + "200"), 0);
+
+  ASSERT_EQ(WriteFile("metrics.password", "new-s3cret\n"), password_file);
+  daemon->Signal(SIGHUP);
+  ASSERT_TRUE(daemon->WaitForLine("reloaded " + config, kWait));
+  EXPECT_EQ(RunShell(status("prom:old-s3cret") + "401"), 0) << "the old password still works";
+  EXPECT_EQ(RunShell(status("prom:new-s3cret") + "200"), 0) << "the new password is refused";
 }
 
 // A TCP port that accepts connections (the kernel completes the handshake into the backlog) but
@@ -406,16 +528,11 @@ class HungServer {
 TEST_F(DaemonTest, AHungDatabaseStallsNeitherTheOthersNorTheMetricsEndpoint) {
   HungServer hung;
   const std::string password_file = WriteFile("metrics.password", "s3cret\n");
-  const std::string config = WriteFile(
-      "partitiond.yaml",
-      "log: " + std::string(kLog) +
-          "\nmetrics: { listen: \"127.0.0.1:0\", basic_auth: { username: prom, password_file: "
-          "\"" +
-          password_file + "\" } }\nmaintenance: " + Maintenance(3) +
-          "\ndatabases:\n  - name: hung\n    conninfo: \"host=127.0.0.1 port=" +
-          std::to_string(hung.port()) + " dbname=x user=x\"\n    tables:\n" + kMonthlyEvents +
-          "  - name: test\n    conninfo: \"" + DaemonConnInfo() + "\"\n    tables:\n" +
-          kMonthlyEvents);
+  const std::string config = WriteConfigWithMetricsAuth(
+      password_file, "  - name: hung\n    conninfo: \"host=127.0.0.1 port=" +
+                         std::to_string(hung.port()) + " dbname=x user=x\"\n    tables:\n" +
+                         kMonthlyEvents + "  - name: test\n    conninfo: \"" + DaemonConnInfo() +
+                         "\"\n    tables:\n" + kMonthlyEvents);
   auto daemon = StartDaemon("hung+test", config);
   const auto listening =
       daemon->WaitForLine(std::regex(R"(metrics listening on 127\.0\.0\.1:(\d+))"), kWait);
