@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/archive/manifest.h"
@@ -16,5 +17,13 @@ inline constexpr const char* kCopyOptions = "(FORMAT text, ENCODING 'UTF8')";
 
 // "a", "b", ... : every column that is not generated, quoted with the connection's encoding.
 std::string CopyColumnList(pg::Connection& conn, const std::vector<ColumnDefinition>& columns);
+
+// The archive's COPY ... TO STDOUT of `quoted_table`, whose pg_class.relkind is `relkind`: the
+// table itself when it has storage of its own ('r'), else (a partitioned table, whose rows are in
+// its sub-partitions, or a foreign table) COPY (SELECT columns FROM table), as COPY reads those
+// only through a query. Both produce the same text.
+std::string CopyOutStatement(pg::Connection& conn, const std::string& quoted_table,
+                             std::string_view relkind,
+                             const std::vector<ColumnDefinition>& columns);
 
 }  // namespace partitiond::archive

@@ -12,6 +12,11 @@
 namespace partitiond::config {
 namespace {
 
+// maintenance.archive_timeout: long enough for a LOCK and a small COPY, short enough that a
+// frozen archive cannot hold back VACUUM for more than a day.
+constexpr std::chrono::milliseconds kMinArchiveTimeout = std::chrono::seconds(1);
+constexpr std::chrono::milliseconds kMaxArchiveTimeout = std::chrono::hours(24);
+
 using detail::Field;
 using detail::Mapping;
 using detail::Source;
@@ -86,7 +91,8 @@ const Field& Blame(const std::optional<Field>& first, const std::optional<Field>
 
 MaintenanceConfig ParseMaintenance(const Field& field) {
   const Mapping map(field, "maintenance",
-                    {"interval", "jitter", "lock_timeout", "statement_timeout", "max_attempts"});
+                    {"interval", "jitter", "lock_timeout", "statement_timeout", "max_attempts",
+                     "archive_timeout"});
   MaintenanceConfig m;
   const std::optional<Field> interval = map.Find("interval");
   const std::optional<Field> jitter = map.Find("jitter");
@@ -98,6 +104,19 @@ MaintenanceConfig ParseMaintenance(const Field& field) {
   ReadDuration(statement_timeout, m.statement_timeout);
   if (const std::optional<Field> attempts = map.Find("max_attempts")) {
     m.max_attempts = static_cast<int>(attempts->Integer(1, std::numeric_limits<int>::max()));
+  }
+  const std::optional<Field> archive_timeout = map.Find("archive_timeout");
+  ReadDuration(archive_timeout, m.archive_timeout);
+  if (archive_timeout &&
+      (m.archive_timeout < kMinArchiveTimeout || m.archive_timeout > kMaxArchiveTimeout)) {
+    archive_timeout->Fail("archive_timeout (" + FormatDuration(m.archive_timeout) +
+                          ") must be between " + FormatDuration(kMinArchiveTimeout) + " and " +
+                          FormatDuration(kMaxArchiveTimeout));
+  }
+  if (m.lock_timeout >= m.archive_timeout) {
+    Blame(archive_timeout, lock_timeout)
+        .Fail("archive_timeout (" + FormatDuration(m.archive_timeout) +
+              ") must be greater than lock_timeout (" + FormatDuration(m.lock_timeout) + ")");
   }
   if (m.jitter > m.interval) {
     Blame(jitter, interval)

@@ -103,6 +103,9 @@ struct MaintenanceConfig {
   std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(200);
   std::chrono::milliseconds statement_timeout = std::chrono::minutes(5);
   int max_attempts = 5;
+  // The upper bound on how long one archive transaction (retention_action: archive) may stay
+  // open, however large the partition; the server ends it past its bound (archive_bound.h).
+  std::chrono::milliseconds archive_timeout = std::chrono::hours(1);
 };
 
 struct Config {

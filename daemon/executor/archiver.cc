@@ -18,6 +18,8 @@
 #include "daemon/archive/manifest.h"
 #include "daemon/archive/reader.h"
 #include "daemon/archive/writer.h"
+#include "daemon/executor/archive_bound.h"
+#include "daemon/executor/archive_watchdog.h"
 #include "daemon/executor/partition_state.h"
 
 namespace partitiond::executor {
@@ -42,6 +44,16 @@ SELECT current_database(), current_setting('server_version'),
         JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped)::text
+)sql";
+
+// What the archive transaction needs before it starts work: the kind of relation (a partitioned
+// or foreign table has no heap of its own to COPY), the session and transaction the watchdog
+// watches, and the size the time bound scales with (sub-partitions included).
+constexpr const char* kSessionQuery = R"sql(
+SELECT c.relkind::text, pg_backend_pid()::text, now()::text,
+       (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)::bigint
+        FROM pg_partition_tree(c.oid) t)
+FROM pg_class c WHERE c.oid = $1::regclass
 )sql";
 
 std::string FormatBound(catalog::KeyValue value, catalog::KeyType type, const char* infinite) {
@@ -77,21 +89,61 @@ void RemoveFiles(const archive::ArchivePaths& paths) {
   unlink(paths.manifest.c_str());
 }
 
+struct VerifiedArchive {
+  archive::Manifest manifest;
+  archive::ArchivePaths paths;
+};
+
 // One archive attempt over ArchiveAndDrop's arguments, which outlive it.
 struct ArchiveJob {
   // Steps 1 to 5: opens the transaction and, unless something fails, commits it.
-  asio::awaitable<void> Run(std::chrono::milliseconds lock_timeout);
-  // Steps 2 to 4 inside the open transaction; returns the verified manifest.
-  asio::awaitable<archive::Manifest> WriteAndVerify();
+  asio::awaitable<void> Run();
+  // Step 1 after the lock: bounds the transaction in time (archive_bound.h); returns the relkind.
+  asio::awaitable<std::string> BoundInTime();
+  // Steps 2 to 4 inside the open transaction; returns the verified archive.
+  asio::awaitable<VerifiedArchive> WriteAndVerify(const std::string& relkind);
+  // Step 5: DROP and COMMIT. When the server refuses either, the transaction is rolled back and
+  // this attempt's files are removed: the table keeps its rows, and an archive per failed pass
+  // would only fill the disk.
+  asio::awaitable<void> DropAndCommit(const VerifiedArchive& archived);
+  // The archive's session was ended from outside: by the watchdog past the bound, say so.
+  pg::Error Explain(const pg::Error& e) const;
 
   pg::Connection& conn;
+  const config::MaintenanceConfig& maintenance;
   Env& env;
   const catalog::TableSnapshot& parent;
   const config::TableConfig& policy;
   const planner::Action& action;
   const ArchiveSettings& settings;
   std::vector<StepRecord>& steps;
+  std::chrono::steady_clock::time_point started{};
+  std::chrono::milliseconds bound{};
+  std::optional<pg::Connection> watchdog{};
 };
+
+// DROP TABLE in a savepoint, rolled back: the server's own answer to whether the final DROP can
+// succeed, before anything is written. It fails when other objects depend on the table (views,
+// materialized views, functions with SQL-standard bodies, foreign keys, ...), and its error names
+// them. The ACCESS EXCLUSIVE lock the transaction holds keeps new dependents out until the end.
+asio::awaitable<void> CheckDroppable(pg::Connection& conn, const planner::Action& action) {
+  const std::string child = conn.QuoteQualified(action.schema, action.partition);
+  std::optional<pg::Error> refused;
+  try {
+    co_await conn.AsyncExec(fmt::format(
+        "SAVEPOINT partitiond_drop_check; DROP TABLE {}; "
+        "ROLLBACK TO SAVEPOINT partitiond_drop_check; RELEASE SAVEPOINT partitiond_drop_check",
+        child));
+  } catch (const pg::Error& e) {
+    if (e.error_class() == pg::ErrorClass::kConnection) throw;
+    refused = e;
+  }
+  if (!refused) co_return;
+  throw pg::Error(fmt::format("{}.{} cannot be dropped, so it is not archived (nothing was "
+                              "written; it keeps its rows): {}",
+                              action.schema, action.partition, refused->what()),
+                  refused->sqlstate());
+}
 
 // GCC 12 reports -Wmismatched-new-delete when this coroutine's ramp is inlined into Run: Asio's
 // frame operator new calls ::operator new, its sized operator delete pairs with it correctly, but
@@ -100,13 +152,14 @@ struct ArchiveJob {
 // void return did not avoid it, so the warning is silenced for this definition alone.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<archive::Manifest> ArchiveJob::WriteAndVerify() {
+asio::awaitable<VerifiedArchive> ArchiveJob::WriteAndVerify(const std::string& relkind) {
   const std::string child = conn.QuoteQualified(action.schema, action.partition);
   StepTimer write(env, steps, "write");
   archive::Manifest manifest;
   archive::ArchivePaths paths;
   std::optional<pg::Error> failure;
   try {
+    co_await CheckDroppable(conn, action);
     pg::Params params = {child};
     const pg::Result facts = co_await conn.AsyncExec(kDescribeQuery, std::move(params));
     const pg::Result counted = co_await conn.AsyncExec("SELECT count(*) FROM " + child);
@@ -134,8 +187,7 @@ asio::awaitable<archive::Manifest> ArchiveJob::WriteAndVerify() {
     }
     archive::ArchiveWriter writer(paths.archive);
     const long long copied = co_await conn.AsyncCopyOut(
-        fmt::format("COPY {} ({}) TO STDOUT {}", child,
-                    archive::CopyColumnList(conn, manifest.columns), archive::kCopyOptions),
+        archive::CopyOutStatement(conn, child, relkind, manifest.columns),
         [&writer](std::string_view data) { writer.Write(data); });
     if (static_cast<std::uint64_t>(copied) != manifest.rows) {
       throw archive::CorruptArchive(
@@ -173,51 +225,118 @@ asio::awaitable<archive::Manifest> ArchiveJob::WriteAndVerify() {
     throw;
   }
   verify.Done(nlohmann::json{{"file", paths.archive}, {"rows", manifest.rows}}.dump());
-  co_return manifest;
+  co_return VerifiedArchive{.manifest = std::move(manifest), .paths = std::move(paths)};
 }
 #pragma GCC diagnostic pop
 
-asio::awaitable<void> ArchiveJob::Run(std::chrono::milliseconds lock_timeout) {
+asio::awaitable<void> ArchiveJob::Run() {
+  // The lock and its guard first: only a table our retention detached is archived and dropped.
+  co_await PreparePartitionState(conn);
+  co_await conn.AsyncExec(fmt::format(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '{0}'; {1}",
+      pg::ToPgDuration(maintenance.lock_timeout), LockDetachedByRetention(conn, action)));
+  started = env.SteadyNow();
+  const std::string relkind = co_await BoundInTime();
+  const VerifiedArchive archived = co_await WriteAndVerify(relkind);
+  co_await DropAndCommit(archived);
+  spdlog::info("archived {}.{} ({} rows, {} bytes compressed) and dropped it", action.schema,
+               action.partition, archived.manifest.rows, archived.manifest.compressed_bytes);
+}
+
+asio::awaitable<std::string> ArchiveJob::BoundInTime() {
   const std::string child = conn.QuoteQualified(action.schema, action.partition);
+  pg::Params params = {child};
+  const pg::Result facts = co_await conn.AsyncExec(kSessionQuery, std::move(params));
+  const std::string relkind(facts.Get(0, 0));
+  bound =
+      ArchiveBound(facts.GetInt(0, 3), maintenance.statement_timeout, maintenance.archive_timeout);
   // The daemon owns the table through the owner role, so FORCE ROW LEVEL SECURITY would filter
   // count(*) and COPY alike: an archive of only the rows it may see would verify, and the rest
   // would be dropped. NO FORCE (undone by a rollback; on success the table is dropped) lets the
   // owner see every row; row_security = off turns any policy still in the way into an error.
-  // The lock and its guard first: only a table our retention detached is archived and dropped.
-  co_await PreparePartitionState(conn);
+  // (A foreign table has no row level security to lift.)
+  // Built outside the co_await: GCC 12 destroys temporaries of a conditional expression inside
+  // a co_await expression twice.
+  std::string no_force;
+  if (relkind != "f") no_force = fmt::format("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY; ", child);
   co_await conn.AsyncExec(fmt::format(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '{0}'; "
-      "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; "
-      "{2} ALTER TABLE {1} NO FORCE ROW LEVEL SECURITY; SET LOCAL row_security = off",
-      pg::ToPgDuration(lock_timeout), child, LockDetachedByRetention(conn, action)));
-  const archive::Manifest manifest = co_await WriteAndVerify();
+      "SET LOCAL statement_timeout = '{0}'; SET LOCAL idle_in_transaction_session_timeout = "
+      "'{0}'; {1}SET LOCAL row_security = off",
+      pg::ToPgDuration(bound), no_force));
+  const ArchiveSession session{.pid = std::string(facts.Get(0, 1)),
+                               .xact_start = std::string(facts.Get(0, 2))};
+  const pg::SessionOptions options{.statement_timeout = maintenance.statement_timeout,
+                                   .lock_timeout = maintenance.lock_timeout};
+  pg::Connection started_watchdog =
+      co_await StartArchiveWatchdog(settings.conninfo, options, child, session, bound);
+  watchdog.emplace(std::move(started_watchdog));
+  spdlog::debug("archiving {}.{}: {} bytes, time bound {} ms", action.schema, action.partition,
+                facts.GetInt(0, 3), bound.count());
+  co_return relkind;
+}
+
+asio::awaitable<void> ArchiveJob::DropAndCommit(const VerifiedArchive& archived) {
+  const std::string child = conn.QuoteQualified(action.schema, action.partition);
   StepTimer drop(env, steps, "drop");
+  std::optional<pg::Error> failure;
+  bool commit_sent = false;
   try {
-    co_await conn.AsyncExec(fmt::format("DROP TABLE {}; COMMIT", child));
+    co_await conn.AsyncExec("DROP TABLE " + child);
+    commit_sent = true;
+    co_await conn.AsyncExec("COMMIT");
   } catch (const pg::Error& e) {
-    drop.Failed(e);
-    throw;
+    failure = e;
   }
-  drop.Done();
-  spdlog::info("archived {}.{} ({} rows, {} bytes compressed) and dropped it", action.schema,
-               action.partition, manifest.rows, manifest.compressed_bytes);
+  if (!failure) {
+    drop.Done();
+    co_return;
+  }
+  // A COMMIT lost with the connection may have happened: then the files are kept. Otherwise the
+  // transaction did not commit, the table keeps its rows, and this attempt's archive has no use.
+  if (!commit_sent || failure->error_class() != pg::ErrorClass::kConnection) {
+    RemoveFiles(archived.paths);
+    spdlog::warn("{}.{}: the DROP failed after the archive was written; removed {} and {}",
+                 action.schema, action.partition, archived.paths.archive, archived.paths.manifest);
+  }
+  drop.Failed(*failure);
+  throw *failure;
+}
+
+pg::Error ArchiveJob::Explain(const pg::Error& e) const {
+  if (e.error_class() != pg::ErrorClass::kConnection || bound.count() == 0 ||
+      env.SteadyNow() - started < bound) {
+    return e;
+  }
+  return pg::Error(fmt::format("the archive of {}.{} passed its time bound of {} "
+                               "(maintenance.archive_timeout, scaled to the partition's size) "
+                               "and the server ended its session: {}",
+                               action.schema, action.partition, pg::ToPgDuration(bound), e.what()),
+                   e.sqlstate());
 }
 
 }  // namespace
 
-asio::awaitable<void> ArchiveAndDrop(pg::Connection& conn, std::chrono::milliseconds lock_timeout,
-                                     Env& env, const catalog::TableSnapshot& parent,
+asio::awaitable<void> ArchiveAndDrop(pg::Connection& conn,
+                                     const config::MaintenanceConfig& maintenance, Env& env,
+                                     const catalog::TableSnapshot& parent,
                                      const config::TableConfig& policy,
                                      const planner::Action& action, const ArchiveSettings& settings,
                                      std::vector<StepRecord>& steps) {
   ArchiveJob job{.conn = conn,
+                 .maintenance = maintenance,
                  .env = env,
                  .parent = parent,
                  .policy = policy,
                  .action = action,
                  .settings = settings,
                  .steps = steps};
-  co_await pg::RollBackOnError(conn, [&job, lock_timeout] { return job.Run(lock_timeout); });
+  std::optional<pg::Error> failure;
+  try {
+    co_await pg::RollBackOnError(conn, [&job] { return job.Run(); });
+  } catch (const pg::Error& e) {
+    failure = job.Explain(e);
+  }
+  if (failure) throw *failure;
 }
 
 }  // namespace partitiond::executor

@@ -5,17 +5,24 @@
 //  1. LOCK TABLE ... IN ACCESS EXCLUSIVE MODE under lock_timeout: nothing changes the table while
 //     it is archived, and the final DROP cannot queue behind anyone. (The table is detached and
 //     expired; only stray readers of it wait, not application traffic on the parent.)
+//     Then the transaction is bounded in time (archive_bound.h): statement_timeout and
+//     idle_in_transaction_session_timeout of the bound, and a watchdog session that ends this
+//     one past the bound (archive_watchdog.h), so that a frozen daemon cannot pin the xmin
+//     horizon for longer; and a DROP TABLE tried in a savepoint and rolled back proves the final
+//     DROP will not be refused (by views or other objects that depend on the table, named in the
+//     error) before anything is written;
 //  2. one query: its columns, count(*), and facts for the manifest;
-//  3. COPY (columns) TO STDOUT (FORMAT text), streamed through zstd into
+//  3. COPY (columns) TO STDOUT (FORMAT text) (COPY (SELECT ...) for a partitioned table, whose
+//     sub-partitions hold its rows, or a foreign table), streamed through zstd into
 //     <archive_dir>/<database>/<schema>/<stem>.copy.zst.partial, fsynced, renamed into place,
 //     directory fsynced; then the JSON manifest beside it, written the same way (layout.h);
 //  4. verify: re-read the file, compare its SHA-256 with the one computed while writing, and its
 //     decompressed row count with count(*) and COPY's own count;
 //  5. DROP TABLE, COMMIT.
 // Any failure rolls the transaction back, so the table keeps all its rows; files of a failed
-// verification are removed; a killed process leaves only a .partial, removed on the next attempt.
-// statement_timeout and idle_in_transaction_session_timeout are lifted for this transaction: a
-// large partition may take longer than the maintenance statement limit.
+// verification or a refused DROP or COMMIT are removed (after a broken connection the COMMIT may
+// have happened, and they are kept); a killed process leaves only a .partial, removed on the next
+// attempt.
 #pragma once
 
 #include <chrono>
@@ -34,6 +41,7 @@ namespace partitiond::executor {
 
 struct ArchiveSettings {
   std::string database;  // the config label: the first directory level under archive_dir
+  std::string conninfo;  // the database's, for the watchdog session (archive_watchdog.h)
   // Fault injection for tests: called with the archive's path once it is in place, before it is
   // verified. Empty in production.
   std::function<void(const std::string&)> before_verify;
@@ -41,8 +49,9 @@ struct ArchiveSettings {
 
 // Throws pg::Error: lock timeouts (55P03, retried by the caller), file errors (58030), failed
 // verification (XX001), or database errors. Appends a StepRecord per step to `steps`.
-asio::awaitable<void> ArchiveAndDrop(pg::Connection& conn, std::chrono::milliseconds lock_timeout,
-                                     Env& env, const catalog::TableSnapshot& parent,
+asio::awaitable<void> ArchiveAndDrop(pg::Connection& conn,
+                                     const config::MaintenanceConfig& maintenance, Env& env,
+                                     const catalog::TableSnapshot& parent,
                                      const config::TableConfig& policy,
                                      const planner::Action& action, const ArchiveSettings& settings,
                                      std::vector<StepRecord>& steps);

@@ -343,8 +343,8 @@ asio::awaitable<bool> Executor::StepRetention(const catalog::TableSnapshot& tabl
     if (drop) {
       co_await recipes_.DropDetached(action);
     } else if (archive) {
-      co_await ArchiveAndDrop(conn_, maintenance_.lock_timeout, env_, table, policy, action,
-                              archive_, result.steps);
+      co_await ArchiveAndDrop(conn_, maintenance_, env_, table, policy, action, archive_,
+                              result.steps);
     } else if (move) {
       co_await recipes_.MoveToSchema(action, policy.archive_schema);
     } else {

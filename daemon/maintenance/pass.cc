@@ -252,6 +252,7 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   const bool audit =
       co_await PrepareStateSchema(conn, database.name, snapshot.state_schema_present);
   executor::ArchiveSettings archive{.database = database.name,
+                                    .conninfo = database.conninfo,
                                     .before_verify = options.before_archive_verify};
   executor::Executor executor(conn, maintenance, env, std::move(archive), options.stopping);
   std::vector<executor::AuditRecord> pending;

@@ -285,6 +285,17 @@ asio::awaitable<Result> Connection::AsyncExecPipeline(std::vector<PipelinedState
   throw *failure;
 }
 
+asio::awaitable<void> Connection::AsyncSendUnawaited(
+    std::vector<std::vector<PipelinedStatement>> segments) {
+  PGconn* conn = conn_.get();
+  if (!PQenterPipelineMode(conn)) throw LibpqError();
+  for (const auto& segment : segments) {
+    for (const auto& statement : segment) Queue(statement);
+    if (!PQpipelineSync(conn)) throw LibpqError();
+  }
+  co_await FlushOutgoing();
+}
+
 asio::awaitable<void> Connection::RollBackQuietly() {
   try {
     co_await AsyncExec("ROLLBACK");

@@ -100,6 +100,12 @@ class Connection {
   // left open has been rolled back, so the connection is left outside a transaction block.
   asio::awaitable<Result> AsyncExecPipeline(std::vector<PipelinedStatement> statements);
 
+  // Sends `segments` in pipeline mode, each ended by a Sync of its own (so that a failure in one
+  // does not make the server skip the next), and returns once they are on the wire, without
+  // waiting for any result: for work the server carries out by itself, whatever becomes of this
+  // process. Afterwards the connection is only good for destruction.
+  asio::awaitable<void> AsyncSendUnawaited(std::vector<std::vector<PipelinedStatement>> segments);
+
   // COPY ... TO STDOUT, streamed: each chunk of data (one or more whole rows) goes to `sink` as
   // it arrives, so memory stays constant whatever the size; the socket is read only as fast as
   // `sink` consumes. Returns the row count the server reports. If `sink` throws, the COPY is

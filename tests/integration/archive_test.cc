@@ -17,8 +17,8 @@
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
 #include "daemon/maintenance/pass.h"
+#include "tests/support/archive_fixture.h"
 #include "tests/support/daemon_process.h"
-#include "tests/support/database_test.h"
 #include "tests/support/file_watch.h"
 
 namespace partitiond::testing {
@@ -33,7 +33,7 @@ using ::testing::SizeIs;
 constexpr const char* kNow = "2024-04-15T00:00:00Z";  // January 2024 is expired, March is not
 constexpr std::chrono::seconds kWait{60};
 
-class ArchiveTest : public DatabaseTest {
+class ArchiveTest : public ArchiveFixture {
  protected:
   // app.events with awkward values: every COPY text escape, NULLs, UTF-8, bytea, arrays, jsonb,
   // numeric, a generated column. January 2024 holds `rows` rows; March one.
@@ -73,37 +73,6 @@ class ArchiveTest : public DatabaseTest {
                        "{ level: info }");
   }
 
-  std::string ArchiveDir() { return tmp_dir_ + "/archive"; }
-  std::string PartitionDir() { return ArchiveDir() + "/test/app"; }
-
-  std::vector<std::string> Files(const std::string& suffix) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(PartitionDir(), ec)) {
-      if (e.path().string().ends_with(suffix)) found.push_back(e.path().string());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
-  }
-
-  // Rows of the January table (attached or detached) that differ from the reference, both ways.
-  long long Differences(const std::string& table) {
-    return QueryInt(fmt::format(
-        "SELECT (SELECT count(*) FROM (SELECT * FROM {0} EXCEPT ALL SELECT * FROM reference) a) "
-        "     + (SELECT count(*) FROM (SELECT * FROM reference EXCEPT ALL SELECT * FROM {0}) b)",
-        table));
-  }
-
-  bool TableExists(const std::string& name) {
-    return QueryInt("SELECT count(*) FROM pg_class WHERE oid = to_regclass('" + name + "')") == 1;
-  }
-
-  std::string AuditSteps() {
-    return QueryText(
-        "SELECT coalesce(string_agg(coalesce(step, 'summary') || ':' || outcome, ' ' ORDER BY "
-        "id), '') FROM partitiond.audit WHERE action = 'archive'");
-  }
-
   // The January partition, still holding every row, wherever the fault left it (attached or
   // detached and marked); no archive was completed.
   void ExpectJanuaryIntact(long long rows) {
@@ -122,11 +91,6 @@ class ArchiveTest : public DatabaseTest {
     EXPECT_THAT(Files(".partial"), IsEmpty());
     const std::string manifest = ReadText(Files(".manifest.json")[0]);
     EXPECT_THAT(manifest, HasSubstr(fmt::format("\"rows\": {}", rows)));
-  }
-
-  static std::string ReadText(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
   }
 };
 

@@ -263,7 +263,7 @@ TEST(ParseConfigTest, RejectsUnknownDatabaseKey) {
 TEST(ParseConfigTest, RejectsUnknownMaintenanceKey) {
   EXPECT_EQ(ErrorOf(MaintenanceYaml("  lock_timout: 1s\n")),
             "test.yaml:2:3: unknown key \"lock_timout\" in maintenance; allowed keys: interval, "
-            "jitter, lock_timeout, statement_timeout, max_attempts");
+            "jitter, lock_timeout, statement_timeout, max_attempts, archive_timeout");
 }
 
 TEST(ParseConfigTest, RejectsUnknownLogKey) {
@@ -341,6 +341,26 @@ TEST(ParseConfigTest, RejectsZeroLockTimeout) {
 TEST(ParseConfigTest, RejectsLockTimeoutNotBelowStatementTimeout) {
   EXPECT_EQ(ErrorOf(MaintenanceYaml("  lock_timeout: 5m\n  statement_timeout: 5m\n")),
             "test.yaml:2:17: lock_timeout (5m) must be less than statement_timeout (5m)");
+}
+
+TEST(ParseConfigTest, ReadsArchiveTimeoutWithinItsBounds) {
+  EXPECT_EQ(ParseConfig(TableYaml(""), "t").maintenance.archive_timeout, std::chrono::hours(1));
+  EXPECT_EQ(
+      ParseConfig(MaintenanceYaml("  archive_timeout: 20m\n"), "t").maintenance.archive_timeout,
+      minutes(20));
+  const struct {
+    std::string_view lines;
+    std::string error;
+  } cases[] = {
+      {"  archive_timeout: 500ms\n",
+       "test.yaml:2:20: archive_timeout (500ms) must be between 1s and 1d"},
+      {"  archive_timeout: 2d\n", "test.yaml:2:20: archive_timeout (2d) must be between 1s and 1d"},
+      {"  archive_timeout: 0s\n",
+       "test.yaml:2:20: archive_timeout: invalid duration \"0s\": must be greater than zero"},
+      {"  lock_timeout: 2s\n  archive_timeout: 2s\n",
+       "test.yaml:3:20: archive_timeout (2s) must be greater than lock_timeout (2s)"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ErrorOf(MaintenanceYaml(c.lines)), c.error) << c.lines;
 }
 
 TEST(ParseConfigTest, RejectsStatementTimeoutBelowDefaultLockTimeout) {
