@@ -480,6 +480,7 @@ TEST_F(DaemonTest, CheckConfigRefusesAFifo) {
   const CliResult r = RunCli("check-config --config " + fifo, "timeout 20");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(r.err, fifo + ": cannot read: not a regular file (a FIFO)\n");
+}
 
 TEST_F(DaemonTest, SighupAppliesARotatedMetricsPassword) {
   const std::string password_file = WriteFile("metrics.password", "old-s3cret\n");
