@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/catalog/mark.h"
 #include "daemon/catalog/security.h"
 
 namespace partitiond::catalog {
@@ -44,15 +45,11 @@ children AS (
   FROM pg_inherits i JOIN parents p ON p.oid = i.inhparent AND p.relkind = 'p'
   UNION ALL
   SELECT m.parent::oid, m.objoid, false, m.lower, m.upper
-  FROM (SELECT d.objoid,
-               substring(d.description
-                         FROM ' of ([0-9]{1,10}) lower -?[0-9]{1,19} upper -?[0-9]{1,19}$')::bigint
-                 AS parent,
-               substring(d.description FROM ' lower (-?[0-9]{1,19}) upper ') AS lower,
-               substring(d.description FROM ' upper (-?[0-9]{1,19})$') AS upper
+  FROM (SELECT d.objoid, {mark_parent} AS parent, {mark_lower} AS lower,
+               {mark_upper} AS upper
         FROM pg_description d
         WHERE d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-          AND d.description LIKE $3::text || ' of %'
+          AND d.description LIKE $3::text || ' %'
           AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = d.objoid)) m
   WHERE m.parent <= 4294967295
 ),
@@ -102,11 +99,17 @@ JOIN parents p ON p.oid = c.parent
 const std::string& SnapshotQuery() {
   static const std::string query = [] {
     std::string text(kSnapshotTemplate);
-    for (const auto& [placeholder, sql] :
-         {std::pair{"{fidelity}", kFidelityJson}, std::pair{"{security_ctes}", kSecurityCtes},
-          std::pair{"{differs}", kSecurityDiffers}, std::pair{"{joins}", kSecurityJoins}}) {
+    const std::pair<std::string_view, std::string> parts[] = {
+        {"{fidelity}", std::string(kFidelityJson)},
+        {"{security_ctes}", std::string(kSecurityCtes)},
+        {"{differs}", std::string(kSecurityDiffers)},
+        {"{joins}", std::string(kSecurityJoins)},
+        {"{mark_parent}", SqlMarkParent("d.description")},
+        {"{mark_lower}", SqlMarkLower("d.description")},
+        {"{mark_upper}", SqlMarkUpper("d.description")}};
+    for (const auto& [placeholder, sql] : parts) {
       const std::size_t at = text.find(placeholder);
-      text.replace(at, std::string_view(placeholder).size(), sql);
+      text.replace(at, placeholder.size(), sql);
     }
     return text;
   }();
@@ -244,7 +247,7 @@ asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,
     names.push_back(t.name.table);
   }
   pg::Params params = {pg::TextArrayLiteral(schemas), pg::TextArrayLiteral(names),
-                       kRetentionMarkComment};
+                       MarkPrefix(MarkKind::kRetention)};
   const pg::Result r = co_await conn.AsyncExec(SnapshotQuery(), std::move(params));
 
   DatabaseSnapshot snapshot;

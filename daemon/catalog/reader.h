@@ -13,13 +13,6 @@
 
 namespace partitiond::catalog {
 
-// Comment the executor puts on a partition before detaching it for retention (drop, archive, or
-// detach into an archive schema), so work interrupted after the DETACH is found and finished by
-// the next pass. The full mark is "<this> of <parent oid> lower <l> upper <u>", bounds as KeyValue
-// counts (lower: KeyValue::min() for MINVALUE); the planner re-checks the recorded bounds against
-// the current policy before finishing.
-inline constexpr const char* kRetentionMarkComment = "partitiond: detached by retention";
-
 // Throws pg::Error when the query itself fails; problems with one table (missing, wrong kind of
 // partitioning, unparseable bounds) are reported in that table's TableSnapshot::error instead.
 asio::awaitable<DatabaseSnapshot> ReadSnapshot(pg::Connection& conn,

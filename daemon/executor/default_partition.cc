@@ -74,7 +74,7 @@ std::string Recipes::Default(const catalog::TableSnapshot& parent) {
 
 std::string Recipes::PendingMark(const catalog::TableSnapshot& parent,
                                  const planner::Action& action) {
-  return MarkText("partitiond: new partition", parent, action);
+  return MarkText(catalog::MarkKind::kPendingCreate, parent, action);
 }
 
 asio::awaitable<void> Recipes::CreateBesideDefault(const catalog::TableSnapshot& parent,

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/catalog/reader.h"
+#include "daemon/catalog/mark.h"
 
 namespace partitiond::executor {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kReadStateName = "partitiond_partition_state";
 constexpr const char* kReadStateQuery =
     "SELECT i.inhrelid IS NOT NULL, coalesce(i.inhdetachpending, false), "
-    "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' of %', false), "
+    "       coalesce(obj_description(c.oid, 'pg_class') LIKE $3::text || ' %', false), "
     "       coalesce(obj_description(c.oid, 'pg_class') = $4::text, false) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
@@ -39,7 +39,7 @@ constexpr const char* kExpectDetachedQuery =
     "                  AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass "
     "                  AND d.objsubid = 0 "
     "                 WHERE c.oid = pg_catalog.to_regclass($1::text) AND NOT c.relispartition "
-    "                   AND d.description LIKE $2::text || ' of %'), "
+    "                   AND d.description LIKE $2::text || ' %'), "
     "                $1::text || ' ' || $3::text || "
     "                ': it is a partition again, or no longer carries the retention "
     "mark')::integer";
@@ -56,7 +56,8 @@ asio::awaitable<PartitionState> ReadPartitionState(pg::Connection& conn, const s
                                                    const std::string& name,
                                                    const std::optional<std::string>& pending_mark) {
   co_await PreparePartitionState(conn);
-  pg::Params params = {schema, name, catalog::kRetentionMarkComment, pending_mark};
+  pg::Params params = {schema, name, catalog::MarkPrefix(catalog::MarkKind::kRetention),
+                       pending_mark};
   const pg::Result r = co_await conn.AsyncExecPrepared(kReadStateName, std::move(params));
   if (r.rows() == 0) co_return PartitionState::kGone;
   if (r.GetBool(0, 1)) co_return PartitionState::kDetachPending;
@@ -87,7 +88,7 @@ std::string LockDetachedByRetention(pg::Connection& conn, const planner::Action&
   const std::string table = conn.QuoteQualified(action.schema, action.partition);
   return fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;\nEXECUTE {}({}, {}, {});\n", table,
                      kExpectDetachedName, conn.QuoteLiteral(table),
-                     conn.QuoteLiteral(catalog::kRetentionMarkComment),
+                     conn.QuoteLiteral(catalog::MarkPrefix(catalog::MarkKind::kRetention)),
                      conn.QuoteLiteral(kStateChangedTag));
 }
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/catalog/reader.h"
+#include "daemon/catalog/mark.h"
 #include "daemon/executor/fidelity.h"
 #include "daemon/executor/security_guard.h"
 
@@ -103,16 +103,16 @@ std::string Recipes::AttachOnlyStatements(const catalog::TableSnapshot& parent,
   return body;
 }
 
-std::string Recipes::MarkText(std::string_view what, const catalog::TableSnapshot& parent,
+std::string Recipes::MarkText(catalog::MarkKind kind, const catalog::TableSnapshot& parent,
                               const planner::Action& action) {
-  return fmt::format("{} of {} lower {} upper {}", what, parent.oid, action.from.count(),
-                     action.to.count());
+  return catalog::FormatMark(
+      {.kind = kind, .parent_oid = parent.oid, .lower = action.from, .upper = action.to});
 }
 
 std::string Recipes::MarkStatement(const catalog::TableSnapshot& parent,
                                    const planner::Action& action) {
   return fmt::format("COMMENT ON TABLE {} IS {};", Child(action),
-                     conn_.QuoteLiteral(MarkText(catalog::kRetentionMarkComment, parent, action)));
+                     conn_.QuoteLiteral(MarkText(catalog::MarkKind::kRetention, parent, action)));
 }
 
 asio::awaitable<void> Recipes::MarkAndDetach(const catalog::TableSnapshot& parent,

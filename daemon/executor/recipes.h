@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/catalog/mark.h"
 #include "daemon/catalog/snapshot.h"
 #include "daemon/executor/fidelity.h"
 #include "daemon/executor/partition_state.h"
@@ -170,8 +171,8 @@ class Recipes {
                                   const planner::Action& action);
   // "<key> >= from AND <key> < to", the action's range as a condition on the key.
   std::string InRange(const catalog::TableSnapshot& parent, const planner::Action& action);
-  // The comment that marks a table as ours: "<what> of <parent oid> lower <from> upper <to>".
-  std::string MarkText(std::string_view what, const catalog::TableSnapshot& parent,
+  // The comment that marks a table as ours (catalog/mark.h) for the action's parent and range.
+  std::string MarkText(catalog::MarkKind kind, const catalog::TableSnapshot& parent,
                        const planner::Action& action);
   std::string PendingMark(const catalog::TableSnapshot& parent, const planner::Action& action);
   // One statement: INSERT INTO child SELECT ... FROM (DELETE FROM ONLY default WHERE key in the
