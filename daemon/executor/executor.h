@@ -15,6 +15,7 @@
 #include "daemon/common/env.h"
 #include "daemon/config/config.h"
 #include "daemon/executor/archiver.h"
+#include "daemon/executor/next_step.h"
 #include "daemon/executor/outcome.h"
 #include "daemon/executor/recipes.h"
 #include "daemon/pg/connection.h"
@@ -63,14 +64,19 @@ class Executor {
   asio::awaitable<ActionResult> Attempt(const catalog::TableSnapshot& table,
                                         const config::TableConfig& policy,
                                         const planner::Action& action);
-  // Performs the next database step of the action; returns true once the action is complete.
-  // Drop and detach are multi-step and resumable: each step starts from the partition's
-  // current state, so a retry (or the next pass) picks up where a failure left off.
-  asio::awaitable<bool> Step(const catalog::TableSnapshot& table, const config::TableConfig& policy,
-                             const planner::Action& action, ActionResult& result);
-  asio::awaitable<bool> StepCreateBesideDefault(const catalog::TableSnapshot& table,
-                                                const planner::Action& action,
-                                                ActionResult& result);
+  // Where the partition stands now, read from the catalog (with the pending-create mark for a
+  // create beside a default partition).
+  asio::awaitable<PartitionState> ReadState(const catalog::TableSnapshot& table,
+                                            const planner::Action& action,
+                                            const ActionFacts& facts);
+  // Performs one decided step. Throws pg::Error (the caller retries, reads again or fails).
+  asio::awaitable<void> Perform(const Decision& decision, const catalog::TableSnapshot& table,
+                                const config::TableConfig& policy, const planner::Action& action,
+                                ActionResult& result);
+  asio::awaitable<void> BuildBesideDefault(const catalog::TableSnapshot& table,
+                                           const planner::Action& action, ActionResult& result);
+  asio::awaitable<void> MoveRowsAndAttach(const catalog::TableSnapshot& table,
+                                          const planner::Action& action, ActionResult& result);
   // Before a create beside a default partition builds the table or moves rows: throws (the action
   // fails, nothing changed) when a range holding now or the past cannot be attached within
   // lock_timeout, or when rows of the range sit in the default and moving them would set off
@@ -78,9 +84,6 @@ class Executor {
   // whether rows may be moved; false when there are such side effects but no rows to move.
   asio::awaitable<bool> CheckMovableBesideDefault(const catalog::TableSnapshot& table,
                                                   const planner::Action& action);
-  asio::awaitable<bool> StepRetention(const catalog::TableSnapshot& table,
-                                      const config::TableConfig& policy,
-                                      const planner::Action& action, ActionResult& result);
 
   pg::Connection& conn_;
   Recipes recipes_;
@@ -88,10 +91,6 @@ class Executor {
   Env& env_;
   ArchiveSettings archive_;
   std::function<bool()> stopping_;
-  // The state the action's partition is known to be in without reading it: from the snapshot at
-  // the start of a marking retention action, then from the step just completed. Consumed by the
-  // next step, whose statements are guarded; cleared on any error.
-  std::optional<PartitionState> known_state_;
 };
 
 }  // namespace partitiond::executor

@@ -17,6 +17,7 @@
 #include "daemon/catalog/mark.h"
 #include "daemon/catalog/snapshot.h"
 #include "daemon/executor/fidelity.h"
+#include "daemon/executor/next_step.h"
 #include "daemon/executor/partition_state.h"
 #include "daemon/pg/connection.h"
 #include "daemon/planner/planner.h"
@@ -62,7 +63,6 @@ class Recipes {
   // same transaction what follows it: nothing, the DROP, or the retention mark (when more steps
   // follow and must survive an interruption). Not guarded: DETACH fails by itself unless the table
   // is a partition of `parent`.
-  enum class AfterDetach { kKeep, kDrop, kMark };
   asio::awaitable<void> DetachInTransaction(const catalog::TableSnapshot& parent,
                                             const planner::Action& action, AfterDetach after);
   // Moves a detached table to `schema` and clears its retention mark, in one transaction; and
