@@ -151,6 +151,8 @@ BEGIN
   EXECUTE format('GRANT SELECT, INSERT ON partitiond.audit TO %I', daemon);
   -- The leadership lease row: the leader inserts and rewrites it, followers read it. No DELETE.
   EXECUTE format('GRANT SELECT, INSERT, UPDATE ON partitiond.leader TO %I', daemon);
+  -- The state schema's version, checked by the daemon before it uses the schema.
+  EXECUTE format('GRANT SELECT ON partitiond.schema_version TO %I', daemon);
 END
 $role$;
 COMMIT;

@@ -1,6 +1,28 @@
 -- partitiond state schema. Idempotent: safe to run on every start and by hand.
 -- Run as the database owner (or a role allowed to CREATE in the database) before the daemon starts
 -- as its unprivileged role, or let the daemon create it on first start if that role may.
+--
+-- Versioned: partitiond.schema_version holds the version this script last brought the schema to.
+-- The script upgrades any older schema in place (everything below is idempotent) and refuses a
+-- newer one, so that it never downgrades. The version is written once, in the set_config call
+-- below; the INSERT at the end reads it back, and the daemon needs the version of the copy of this
+-- script it was built with.
+DO $version$
+DECLARE
+  script integer := set_config('partitiond.schema_version', '2', false)::integer;
+  found  integer;
+BEGIN
+  IF to_regclass('partitiond.schema_version') IS NOT NULL THEN
+    EXECUTE 'SELECT max(version) FROM partitiond.schema_version' INTO found;
+    IF found > script THEN
+      RAISE EXCEPTION 'state schema partitiond in database "%" is version %, newer than version % of this script; refusing to downgrade it',
+                      current_database(), found, script
+        USING HINT = 'Run the sql/schema.sql that came with the newest partitiond using this database.';
+    END IF;
+  END IF;
+END
+$version$;
+
 CREATE SCHEMA IF NOT EXISTS partitiond;
 
 -- One row per action the daemon attempted: what, when, outcome, how long, and why it failed.
@@ -47,3 +69,14 @@ CREATE TABLE IF NOT EXISTS partitiond.leader (
     daemon_pid   integer     NOT NULL,
     heartbeat_at timestamptz NOT NULL           -- the server's clock_timestamp() at the beat
 );
+
+-- The version of this schema (one row). Version 1 is every schema made before this table existed.
+CREATE TABLE IF NOT EXISTS partitiond.schema_version (
+    singleton  boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+    version    integer     NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()   -- when this version was applied
+);
+INSERT INTO partitiond.schema_version AS v (version)
+VALUES (current_setting('partitiond.schema_version')::integer)
+ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at
+    WHERE v.version < excluded.version;

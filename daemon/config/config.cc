@@ -1,21 +1,16 @@
 #include "daemon/config/config.h"
 
-#include <limits>
 #include <optional>
 
 #include "daemon/config/duration.h"
 #include "daemon/config/file.h"
+#include "daemon/config/limits.h"
 #include "daemon/config/listen_address.h"
 #include "daemon/config/sections.h"
 #include "daemon/config/yaml_reader.h"
 
 namespace partitiond::config {
 namespace {
-
-// maintenance.archive_timeout: long enough for a LOCK and a small COPY, short enough that a
-// frozen archive cannot hold back VACUUM for more than a day.
-constexpr std::chrono::milliseconds kMinArchiveTimeout = std::chrono::seconds(1);
-constexpr std::chrono::milliseconds kMaxArchiveTimeout = std::chrono::hours(24);
 
 using detail::Field;
 using detail::Mapping;
@@ -76,11 +71,20 @@ MetricsConfig ParseMetrics(const Field& field) {
   return metrics;
 }
 
+// Reads the duration, if written, and holds it to [min, max]: "NAME (2d) must be between 1s and
+// 1d", or "NAME (2m) must be at most 1m" when min is zero (ParseDuration already refuses zero
+// unless `allow_zero`).
 void ReadDuration(const std::optional<Field>& field, std::chrono::milliseconds& out,
+                  std::chrono::milliseconds min, std::chrono::milliseconds max,
                   bool allow_zero = false) {
   if (!field) return;
   out =
       field->Parse([allow_zero](std::string_view text) { return ParseDuration(text, allow_zero); });
+  const std::string what = field->key() + " (" + FormatDuration(out) + ")";
+  if (min > std::chrono::milliseconds::zero() && (out < min || out > max)) {
+    field->Fail(what + " must be between " + FormatDuration(min) + " and " + FormatDuration(max));
+  }
+  if (out > max) field->Fail(what + " must be at most " + FormatDuration(max));
 }
 
 // The field to blame for a conflict between two settings: the first if it was written, else the
@@ -98,21 +102,16 @@ MaintenanceConfig ParseMaintenance(const Field& field) {
   const std::optional<Field> jitter = map.Find("jitter");
   const std::optional<Field> lock_timeout = map.Find("lock_timeout");
   const std::optional<Field> statement_timeout = map.Find("statement_timeout");
-  ReadDuration(interval, m.interval);
-  ReadDuration(jitter, m.jitter, /*allow_zero=*/true);
-  ReadDuration(lock_timeout, m.lock_timeout);
-  ReadDuration(statement_timeout, m.statement_timeout);
+  constexpr std::chrono::milliseconds kNoMin(0);
+  ReadDuration(interval, m.interval, kMinMaintenanceInterval, kMaxMaintenanceInterval);
+  ReadDuration(jitter, m.jitter, kNoMin, kMaxMaintenanceInterval, /*allow_zero=*/true);
+  ReadDuration(lock_timeout, m.lock_timeout, kNoMin, kMaxLockTimeout);
+  ReadDuration(statement_timeout, m.statement_timeout, kNoMin, kMaxStatementTimeout);
   if (const std::optional<Field> attempts = map.Find("max_attempts")) {
-    m.max_attempts = static_cast<int>(attempts->Integer(1, std::numeric_limits<int>::max()));
+    m.max_attempts = static_cast<int>(attempts->Integer(1, kMaxAttempts));
   }
   const std::optional<Field> archive_timeout = map.Find("archive_timeout");
-  ReadDuration(archive_timeout, m.archive_timeout);
-  if (archive_timeout &&
-      (m.archive_timeout < kMinArchiveTimeout || m.archive_timeout > kMaxArchiveTimeout)) {
-    archive_timeout->Fail("archive_timeout (" + FormatDuration(m.archive_timeout) +
-                          ") must be between " + FormatDuration(kMinArchiveTimeout) + " and " +
-                          FormatDuration(kMaxArchiveTimeout));
-  }
+  ReadDuration(archive_timeout, m.archive_timeout, kMinArchiveTimeout, kMaxArchiveTimeout);
   if (m.lock_timeout >= m.archive_timeout) {
     Blame(archive_timeout, lock_timeout)
         .Fail("archive_timeout (" + FormatDuration(m.archive_timeout) +

@@ -1,19 +1,16 @@
 #include <date/tz.h>
 
-#include <limits>
 #include <optional>
 #include <string>
 
 #include "daemon/config/conninfo.h"
 #include "daemon/config/duration.h"
 #include "daemon/config/identifier.h"
+#include "daemon/config/limits.h"
 #include "daemon/config/sections.h"
 
 namespace partitiond::config::detail {
 namespace {
-
-// The largest max_removals_per_pass: as many as the planner creates at most in one pass.
-constexpr std::int64_t kMaxRemovalsPerPass = 1000;
 
 template <typename T>
 struct Located {
@@ -43,8 +40,9 @@ CalendarInterval Normalized(CalendarInterval interval) {
 void ReadRemovalGuard(const Mapping& map, TableConfig& table) {
   if (const std::optional<Field> confirm = map.Find("retention_confirm")) {
     if (!table.retention) confirm->FailAtKey("retention_confirm is only used with retention");
-    const CalendarInterval confirmed = confirm->Parse(
-        [](std::string_view text) { return ParseCalendarInterval(text, "retention periods"); });
+    const CalendarInterval confirmed = confirm->Parse([](std::string_view text) {
+      return ParseCalendarInterval(text, "retention periods", kMaxRetentionYears);
+    });
     if (Normalized(confirmed) != Normalized(*table.retention)) {
       confirm->Fail("retention_confirm: \"" + confirm->String() + "\" does not match retention (" +
                     table.retention->ToString() +
@@ -60,8 +58,9 @@ void ReadRemovalGuard(const Mapping& map, TableConfig& table) {
 
 void ReadRetention(const Mapping& map, TableConfig& table) {
   if (const std::optional<Field> retention = map.Find("retention")) {
-    table.retention = retention->Parse(
-        [](std::string_view text) { return ParseCalendarInterval(text, "retention periods"); });
+    table.retention = retention->Parse([](std::string_view text) {
+      return ParseCalendarInterval(text, "retention periods", kMaxRetentionYears);
+    });
   }
   const std::optional<Field> action = map.Find("retention_action");
   if (action) table.retention_action = ReadRetentionAction(*action);
@@ -98,6 +97,18 @@ void ReadTimeZone(const std::optional<Field>& field, const Field& table_field, T
   }
 }
 
+// premake within its own bound, and premake x interval within kMaxPremakeYears (both factors are
+// bounded, so the product cannot overflow).
+void ReadPremake(const Field& field, TableConfig& table) {
+  table.premake = static_cast<int>(field.Integer(1, kMaxPremake));
+  if (table.premake * table.interval.count >
+      MaxCalendarCount(table.interval.unit, kMaxPremakeYears)) {
+    field.Fail("premake (" + std::to_string(table.premake) + ") x interval (" +
+               table.interval.ToString() + ") reaches more than " +
+               std::to_string(kMaxPremakeYears) + " years ahead; lower premake or the interval");
+  }
+}
+
 Located<TableConfig> ParseTable(const Field& item) {
   const Mapping map(item, "a table",
                     {"name", "interval", "premake", "retention", "retention_action", "archive_dir",
@@ -108,11 +119,9 @@ Located<TableConfig> ParseTable(const Field& item) {
   TableConfig& table = located.value;
   table.name = name.Parse(ParseQualifiedName);
   table.interval = map.Require("interval").Parse([](std::string_view text) {
-    return ParseCalendarInterval(text, "partitions");
+    return ParseCalendarInterval(text, "partitions", kMaxIntervalYears);
   });
-  if (const std::optional<Field> premake = map.Find("premake")) {
-    table.premake = static_cast<int>(premake->Integer(1, std::numeric_limits<int>::max()));
-  }
+  if (const std::optional<Field> premake = map.Find("premake")) ReadPremake(*premake, table);
   ReadRetention(map, table);
   ReadTimeZone(map.Find("timezone"), item, table);
   if (const std::optional<Field> fidelity = map.Find("fidelity")) {

@@ -122,24 +122,6 @@ std::int64_t MillisecondsPer(Unit unit) {
   return 0;
 }
 
-// The largest count of each calendar unit that stays within 10000 years.
-std::int64_t MaxCalendarCount(CalendarUnit unit) {
-  constexpr std::int64_t kYears = 10000;
-  switch (unit) {
-    case CalendarUnit::kHour:
-      return kYears * 366 * 24;
-    case CalendarUnit::kDay:
-      return kYears * 366;
-    case CalendarUnit::kWeek:
-      return kYears * 366 / 7;
-    case CalendarUnit::kMonth:
-      return kYears * 12;
-    case CalendarUnit::kYear:
-      return kYears;
-  }
-  return 0;
-}
-
 std::optional<CalendarUnit> ToCalendarUnit(Unit unit) {
   switch (unit) {
     case Unit::kHour:
@@ -175,6 +157,22 @@ std::string_view UnitWord(CalendarUnit unit) {
 
 }  // namespace
 
+std::int64_t MaxCalendarCount(CalendarUnit unit, std::int64_t years) {
+  switch (unit) {
+    case CalendarUnit::kHour:
+      return years * 366 * 24;
+    case CalendarUnit::kDay:
+      return years * 366;
+    case CalendarUnit::kWeek:
+      return years * 366 / 7;
+    case CalendarUnit::kMonth:
+      return years * 12;
+    case CalendarUnit::kYear:
+      return years;
+  }
+  return 0;
+}
+
 std::chrono::milliseconds ParseDuration(std::string_view text, bool allow_zero) {
   constexpr std::string_view kKind = "duration";
   const Quantity quantity = ParseQuantity(kKind, text);
@@ -192,7 +190,8 @@ std::chrono::milliseconds ParseDuration(std::string_view text, bool allow_zero) 
   return std::chrono::milliseconds(quantity.count * factor);
 }
 
-CalendarInterval ParseCalendarInterval(std::string_view text, std::string_view subject) {
+CalendarInterval ParseCalendarInterval(std::string_view text, std::string_view subject,
+                                       std::int64_t max_years) {
   constexpr std::string_view kKind = "interval";
   const Quantity quantity = ParseQuantity(kKind, text);
   const std::optional<CalendarUnit> unit = ToCalendarUnit(quantity.unit);
@@ -200,7 +199,9 @@ CalendarInterval ParseCalendarInterval(std::string_view text, std::string_view s
     Fail(kKind, text, std::string(subject).append(" finer than an hour are not supported"));
   }
   if (quantity.count == 0) Fail(kKind, text, "must be greater than zero");
-  if (quantity.count > MaxCalendarCount(*unit)) Fail(kKind, text, "longer than 10000 years");
+  if (quantity.count > MaxCalendarCount(*unit, max_years)) {
+    Fail(kKind, text, "longer than " + std::to_string(max_years) + " years");
+  }
   return CalendarInterval{.count = quantity.count, .unit = *unit};
 }
 

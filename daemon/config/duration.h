@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,10 +21,14 @@ std::chrono::milliseconds ParseDuration(std::string_view text, bool allow_zero =
 
 // A calendar step in hours, days, weeks, months or years (`h` and `d` suffixes too). Finer units
 // are rejected with a message that starts with `subject` ("partitions" -> "partitions finer than an
-// hour are not supported"). Steps longer than 10000 years are rejected so that calendar arithmetic
-// downstream cannot overflow.
+// hour are not supported"). Steps longer than `max_years` are rejected ("longer than 10 years"),
+// so that calendar arithmetic downstream cannot overflow.
 CalendarInterval ParseCalendarInterval(std::string_view text,
-                                       std::string_view subject = "partitions");
+                                       std::string_view subject = "partitions",
+                                       std::int64_t max_years = 10000);
+
+// The largest count of `unit` that stays within `years` years (years taken as 366 days).
+std::int64_t MaxCalendarCount(CalendarUnit unit, std::int64_t years);
 
 // The shortest exact suffix form: 200ms, 30s, 5m, 1h, 2d, 0s.
 std::string FormatDuration(std::chrono::milliseconds duration);

@@ -9,8 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build_info.h"
-
 namespace partitiond::executor {
 namespace {
 
@@ -81,10 +79,6 @@ asio::awaitable<void> WriteAudit(pg::Connection& conn, const std::vector<AuditRe
   // Built outside the co_await: GCC 12 miscompiles braced lists inside a co_await expression.
   pg::Params params = {actions.dump(), HostName(), std::to_string(getpid())};
   co_await conn.AsyncExec(kInsertAudit, std::move(params));
-}
-
-asio::awaitable<void> EnsureStateSchema(pg::Connection& conn) {
-  co_await conn.AsyncExec(kSchemaSql);
 }
 
 }  // namespace partitiond::executor

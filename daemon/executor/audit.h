@@ -28,8 +28,4 @@ asio::awaitable<void> WriteAudit(pg::Connection& conn, const std::vector<AuditRe
 // This host's name as the audit (and the leadership lease) records it; "unknown" if unavailable.
 std::string HostName();
 
-// Creates the state schema (sql/schema.sql, compiled in). Throws pg::Error, e.g. when the role
-// may not create schemas.
-asio::awaitable<void> EnsureStateSchema(pg::Connection& conn);
-
 }  // namespace partitiond::executor

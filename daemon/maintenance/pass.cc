@@ -9,6 +9,7 @@
 #include "daemon/executor/partition_state.h"
 #include "daemon/maintenance/clock_check.h"
 #include "daemon/maintenance/leadership.h"
+#include "daemon/state/schema_version.h"
 
 namespace partitiond::maintenance {
 namespace {
@@ -30,24 +31,6 @@ const config::TableConfig* FindPolicy(const config::DatabaseConfig& database,
     if (t.name == name) return &t;
   }
   return nullptr;
-}
-
-// The state schema is created on first use; without it actions still run, only unaudited.
-asio::awaitable<bool> PrepareStateSchema(pg::Connection& conn, const std::string& database,
-                                         bool present) {
-  if (present) co_return true;
-  try {
-    co_await executor::EnsureStateSchema(conn);
-    spdlog::info("database {}: created state schema partitiond", database);
-    co_return true;
-  } catch (const pg::Error& e) {
-    if (e.error_class() == pg::ErrorClass::kConnection) throw;
-    spdlog::error(
-        "database {}: cannot create state schema partitiond ({}); run sql/schema.sql as the "
-        "database owner. Actions will not be audited.",
-        database, e.what());
-  }
-  co_return false;
 }
 
 void LogResult(const std::string& database, const TableReport& table, const planner::Action& action,
@@ -248,9 +231,11 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   report.applied = true;
   bool any_action = false;
   for (const auto& table : report.tables) any_action = any_action || !table.plan.actions.empty();
-  if (!any_action) co_return report;
+  // Every applying pass checks the version (one or two small queries): a schema it may not upgrade,
+  // or a newer one, stops the pass before it acts. A missing one is created only when needed.
   const bool audit =
-      co_await PrepareStateSchema(conn, database.name, snapshot.state_schema_present);
+      co_await state::PrepareStateSchema(conn, database.name, maintenance.lock_timeout, any_action);
+  if (!any_action) co_return report;
   executor::ArchiveSettings archive{.database = database.name,
                                     .conninfo = database.conninfo,
                                     .before_verify = options.before_archive_verify};

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -49,8 +50,8 @@ using catalog::KeyValue;
 using catalog::Partition;
 
 // A safety valve, not a policy: a hand-made partition decades old with an hourly interval would
-// otherwise ask for hundreds of thousands of tables in one pass. The newest pieces (current and
-// premake) are always chosen first; older gap pieces follow in later passes.
+// otherwise ask for hundreds of thousands of tables in one pass. The current period and premake
+// (nearest first) are always chosen first; older gap pieces follow in later passes.
 constexpr std::size_t kMaxCreatesPerPass = 1000;
 
 KeyValue Lower(const Partition& p) { return p.from.value_or(KeyValue::min()); }
@@ -162,12 +163,14 @@ std::vector<Gap> FindGaps(const Pass& pass, KeyValue horizon) {
   return gaps;
 }
 
-// Cuts one gap on grid boundaries, newest piece first. Returns false when `limit` was reached.
-bool CutGap(const Pass& pass, const Gap& gap, std::size_t limit, std::vector<Piece>& out) {
+// Cuts one gap on grid boundaries, newest piece first, keeping only cells in [first_cell,
+// last_cell]. Returns false when `limit` was reached.
+bool CutGap(const Pass& pass, const Gap& gap, std::int64_t first_cell, std::int64_t last_cell,
+            std::size_t limit, std::vector<Piece>& out) {
   std::int64_t k = pass.grid.CellIndex(pass.Local(gap.hi - KeyValue(1)));
   while (pass.BoundaryKey(k) >= gap.hi) --k;
   while (pass.BoundaryKey(k + 1) < gap.hi) ++k;
-  for (;; --k) {
+  for (k = std::min(k, last_cell); k >= first_cell; --k) {
     const KeyValue cell_lo = pass.BoundaryKey(k);
     const KeyValue cell_hi = pass.BoundaryKey(k + 1);
     if (cell_hi <= gap.lo) return true;
@@ -178,6 +181,7 @@ bool CutGap(const Pass& pass, const Gap& gap, std::size_t limit, std::vector<Pie
     if (out.size() >= limit) return false;
     out.push_back(piece);
   }
+  return true;
 }
 
 std::string GapText(const Gap& gap) {
@@ -199,17 +203,32 @@ std::string CreateReason(const Pass& pass, const Piece& piece) {
   return reason;
 }
 
+// Under the per-pass cap the current period comes first, then premake nearest first, then older
+// gaps newest first: whatever is left out is the furthest ahead or the oldest, which the next pass
+// picks up. Returned in key order.
 std::vector<Piece> MissingPieces(const Pass& pass, const std::vector<Gap>& gaps,
                                  std::vector<std::string>& warnings) {
+  constexpr std::int64_t kFirst = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kLast = std::numeric_limits<std::int64_t>::max();
   std::vector<Piece> pieces;
-  for (auto it = gaps.rbegin(); it != gaps.rend(); ++it) {
-    if (!CutGap(pass, *it, kMaxCreatesPerPass, pieces)) {
-      warnings.push_back("creating only the newest " + std::to_string(kMaxCreatesPerPass) +
-                         " missing partitions this pass; older gaps are filled in later passes");
-      break;
-    }
+  // Not capped while cutting: gaps end at the horizon, so these are at most premake + 1 pieces.
+  for (const Gap& gap : gaps) {
+    CutGap(pass, gap, pass.now_cell, kLast, std::numeric_limits<std::size_t>::max(), pieces);
   }
-  std::reverse(pieces.begin(), pieces.end());
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece& a, const Piece& b) { return a.lo < b.lo; });
+  bool complete = pieces.size() <= kMaxCreatesPerPass;
+  if (!complete) pieces.resize(kMaxCreatesPerPass);
+  for (auto it = gaps.rbegin(); complete && it != gaps.rend(); ++it) {
+    complete = CutGap(pass, *it, kFirst, pass.now_cell - 1, kMaxCreatesPerPass, pieces);
+  }
+  if (!complete) {
+    warnings.push_back("creating only " + std::to_string(kMaxCreatesPerPass) +
+                       " missing partitions this pass (the current period and the nearest ahead "
+                       "first, then the newest older ones); the rest follow in later passes");
+  }
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece& a, const Piece& b) { return a.lo < b.lo; });
   return pieces;
 }
 

@@ -306,9 +306,69 @@ TEST(ParseConfigTest, RejectsZeroPremake) {
             "test.yaml:7:18: premake must be at least 1, got 0");
 }
 
-TEST(ParseConfigTest, RejectsPremakeBeyondInt) {
+TEST(ParseConfigTest, RejectsPremakeBeyondItsBound) {
   EXPECT_EQ(ErrorOf(TableYaml("        premake: 3000000000\n")),
-            "test.yaml:7:18: premake must be at most 2147483647, got 3000000000");
+            "test.yaml:7:18: premake must be at most 1000, got 3000000000");
+  EXPECT_EQ(ErrorOf(TableYaml("        premake: 1001\n")),
+            "test.yaml:7:18: premake must be at most 1000, got 1001");
+  EXPECT_EQ(ParseConfig(TableYaml("        premake: 1000\n"), "t").databases[0].tables[0].premake,
+            1000);
+}
+
+// Every configured quantity has an upper bound (and a lower one where zero or tiny values make no
+// sense), reported at the value's position; the bounds themselves are accepted.
+TEST(ParseConfigTest, HoldsEveryQuantityToItsBounds) {
+  const struct {
+    std::string yaml;
+    std::string error;  // "no error": accepted
+  } cases[] = {
+      {TableYaml("        premake: 100\n"), "no error"},
+      // premake x interval: at most a century ahead.
+      {"databases:\n  - name: main\n    conninfo: dbname=app\n    tables:\n"
+       "      - { name: public.events, interval: 1 year, premake: 101 }\n",
+       "test.yaml:5:59: premake (101) x interval (1 year) reaches more than 100 years ahead; "
+       "lower premake or the interval"},
+      {"databases:\n  - name: main\n    conninfo: dbname=app\n    tables:\n"
+       "      - { name: public.events, interval: 1 year, premake: 100 }\n",
+       "no error"},
+      {"databases:\n  - name: main\n    conninfo: dbname=app\n    tables:\n"
+       "      - { name: public.events, interval: 10 years, premake: 11 }\n",
+       "test.yaml:5:61: premake (11) x interval (10 years) reaches more than 100 years ahead; "
+       "lower premake or the interval"},
+      {"databases:\n  - name: main\n    conninfo: dbname=app\n    tables:\n"
+       "      - { name: public.events, interval: 11 years }\n",
+       "test.yaml:5:42: interval: invalid interval \"11 years\": longer than 10 years"},
+      {"databases:\n  - name: main\n    conninfo: dbname=app\n    tables:\n"
+       "      - { name: public.events, interval: 10 years }\n",
+       "no error"},
+      {TableYaml("        retention: 101 years\n"),
+       "test.yaml:7:20: retention: invalid interval \"101 years\": longer than 100 years"},
+      {TableYaml("        retention: 1300 months\n"),
+       "test.yaml:7:20: retention: invalid interval \"1300 months\": longer than 100 years"},
+      {TableYaml("        retention: 100 years\n"), "no error"},
+      {TableYaml("        retention: 99999999999999999999 months\n"),
+       "test.yaml:7:20: retention: invalid interval \"99999999999999999999 months\": number too "
+       "large"},
+      {MaintenanceYaml("  interval: 8d\n"),
+       "test.yaml:2:13: interval (8d) must be between 1s and 7d"},
+      {MaintenanceYaml("  interval: 500ms\n  jitter: 0s\n"),
+       "test.yaml:2:13: interval (500ms) must be between 1s and 7d"},
+      {MaintenanceYaml("  interval: 7d\n  jitter: 7d\n"), "no error"},
+      {MaintenanceYaml("  interval: 1s\n  jitter: 0s\n"), "no error"},
+      {MaintenanceYaml("  interval: 99999999999999999 days\n"),
+       "test.yaml:2:13: interval: invalid duration \"99999999999999999 days\": too long"},
+      {MaintenanceYaml("  jitter: 8d\n"), "test.yaml:2:11: jitter (8d) must be at most 7d"},
+      {MaintenanceYaml("  lock_timeout: 61s\n"),
+       "test.yaml:2:17: lock_timeout (61s) must be at most 1m"},
+      {MaintenanceYaml("  lock_timeout: 1m\n"), "no error"},
+      {MaintenanceYaml("  statement_timeout: 25h\n"),
+       "test.yaml:2:22: statement_timeout (25h) must be at most 1d"},
+      {MaintenanceYaml("  statement_timeout: 24 hours\n"), "no error"},
+      {MaintenanceYaml("  max_attempts: 101\n"),
+       "test.yaml:2:17: max_attempts must be at most 100, got 101"},
+      {MaintenanceYaml("  max_attempts: 100\n"), "no error"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ErrorOf(c.yaml), c.error) << c.yaml;
 }
 
 TEST(ParseConfigTest, RejectsZeroMaxAttempts) {
@@ -339,8 +399,8 @@ TEST(ParseConfigTest, RejectsZeroLockTimeout) {
 }
 
 TEST(ParseConfigTest, RejectsLockTimeoutNotBelowStatementTimeout) {
-  EXPECT_EQ(ErrorOf(MaintenanceYaml("  lock_timeout: 5m\n  statement_timeout: 5m\n")),
-            "test.yaml:2:17: lock_timeout (5m) must be less than statement_timeout (5m)");
+  EXPECT_EQ(ErrorOf(MaintenanceYaml("  lock_timeout: 30s\n  statement_timeout: 30s\n")),
+            "test.yaml:2:17: lock_timeout (30s) must be less than statement_timeout (30s)");
 }
 
 TEST(ParseConfigTest, ReadsArchiveTimeoutWithinItsBounds) {

@@ -178,6 +178,45 @@ TEST(ParseCalendarIntervalTest, RejectsMoreThanTenThousandYears) {
             "invalid interval \"99999999999 hours\": longer than 10000 years");
 }
 
+TEST(ParseCalendarIntervalTest, HoldsToTheCallersYears) {
+  EXPECT_EQ(ParseCalendarInterval("10 years", "partitions", 10),
+            (CalendarInterval{10, CalendarUnit::kYear}));
+  EXPECT_EQ(ParseCalendarInterval("120 months", "partitions", 10),
+            (CalendarInterval{120, CalendarUnit::kMonth}));
+  EXPECT_EQ(ParseCalendarInterval("3660 days", "partitions", 10),
+            (CalendarInterval{3660, CalendarUnit::kDay}));
+  const auto error = [](std::string_view text) {
+    return ErrorOf([&] { ParseCalendarInterval(text, "partitions", 10); });
+  };
+  EXPECT_EQ(error("11 years"), "invalid interval \"11 years\": longer than 10 years");
+  EXPECT_EQ(error("121 months"), "invalid interval \"121 months\": longer than 10 years");
+  EXPECT_EQ(error("523 weeks"), "invalid interval \"523 weeks\": longer than 10 years");
+  EXPECT_EQ(error("87841 hours"), "invalid interval \"87841 hours\": longer than 10 years");
+}
+
+// Counts that overflow int64 before any unit is applied, negative counts and zero.
+TEST(ParseCalendarIntervalTest, RejectsHugeNegativeAndZeroCounts) {
+  EXPECT_EQ(IntervalError("99999999999999999999 months"),
+            "invalid interval \"99999999999999999999 months\": number too large");
+  EXPECT_EQ(IntervalError("-3 months"),
+            "invalid interval \"-3 months\": expected a positive whole number followed by a "
+            "unit, such as \"5m\" or \"1 month\"");
+  EXPECT_EQ(IntervalError("0 days"), "invalid interval \"0 days\": must be greater than zero");
+}
+
+TEST(ParseDurationTest, RejectsHugeNegativeAndZeroCounts) {
+  EXPECT_EQ(DurationError("99999999999999999999 days"),
+            "invalid duration \"99999999999999999999 days\": number too large");
+  EXPECT_EQ(DurationError("9223372036854775807 ms"), "no error");
+  EXPECT_EQ(DurationError("9223372036854776 s"),
+            "invalid duration \"9223372036854776 s\": too long");
+  EXPECT_EQ(DurationError("-5m"),
+            "invalid duration \"-5m\": expected a positive whole number followed by a unit, "
+            "such as \"5m\" or \"1 month\"");
+  EXPECT_EQ(DurationError("0 days"), "invalid duration \"0 days\": must be greater than zero");
+  EXPECT_EQ(ParseDuration("0 days", /*allow_zero=*/true), milliseconds(0));
+}
+
 TEST(ParseCalendarIntervalTest, RejectsUnknownUnit) {
   EXPECT_EQ(IntervalError("1 quarter"),
             "invalid interval \"1 quarter\": unknown unit \"quarter\"; " + std::string(kUnitHelp));

@@ -533,7 +533,91 @@ TEST(PlanTableTest, HugeGapIsFilledNewestFirstInBoundedPasses) {
   EXPECT_EQ(plan.actions.back().partition, "events_p20240310_020000");
   // 1000 hours (41 days 16 hours) before the horizon, 2024-03-10 03:00.
   EXPECT_EQ(plan.actions.front().partition, "events_p20240128_110000");
-  EXPECT_THAT(plan.warnings, ElementsAre(HasSubstr("only the newest 1000")));
+  EXPECT_THAT(plan.warnings, ElementsAre(HasSubstr("creating only 1000 missing partitions")));
+}
+
+// premake beyond the per-pass cap (1000): the current period is always among the creates, with the
+// nearest premake next; what the cap leaves out is the furthest ahead (or the oldest gap pieces),
+// and the next pass completes it.
+TEST(PlanTableTest, LargePremakeCreatesTheCurrentPeriodFirst) {
+  struct Case {
+    const char* label;
+    CalendarInterval interval;
+    int premake;
+    std::vector<Partition> existing;
+    std::string current;    // the current period's partition
+    std::string last;       // the furthest partition created this pass
+    std::size_t creates;    // this pass
+    bool capped;            // the pass warns that it was cut to the cap
+    std::size_t next_pass;  // creates in the pass after it (same now)
+  };
+  const std::vector<Case> cases = {
+      {"daily 1500 on an empty parent",
+       kDaily,
+       1500,
+       {},
+       "events_p20240310",
+       "events_p20261204",
+       1000,
+       true,
+       501},
+      {"daily 1000 on an empty parent",
+       kDaily,
+       1000,
+       {},
+       "events_p20240310",
+       "events_p20261204",
+       1000,
+       true,
+       1},
+      {"daily 999 on an empty parent",
+       kDaily,
+       999,
+       {},
+       "events_p20240310",
+       "events_p20261204",
+       1000,
+       false,
+       0},
+      {"hourly 1200 on an empty parent",
+       kHourly,
+       1200,
+       {},
+       "events_p20240310_000000",
+       "events_p20240420_150000",
+       1000,
+       true,
+       201},
+      {"hourly 1000 after an ancient partition",
+       kHourly,
+       1000,
+       {Part("ancient", "2024-01-01 00:00:00+00", "2024-01-01 01:00:00+00")},
+       "events_p20240310_000000",
+       "events_p20240420_150000",
+       1000,
+       true,
+       1000},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    TableSnapshot table = Table(c.existing);
+    const config::TableConfig policy = Policy(c.interval, c.premake);
+    const TablePlan plan = PlanTable(table, policy, Now(2024, 3, 10));
+    ASSERT_EQ(plan.actions.size(), c.creates);
+    const std::vector<std::string> names = Names(plan);
+    EXPECT_THAT(names, ::testing::Contains(c.current));
+    EXPECT_EQ(plan.actions.front().partition, c.current);
+    EXPECT_EQ(plan.actions.back().partition, c.last);
+    EXPECT_TRUE(std::is_sorted(plan.actions.begin(), plan.actions.end(),
+                               [](const Action& a, const Action& b) { return a.from < b.from; }));
+    if (c.capped) {
+      EXPECT_THAT(plan.warnings, ElementsAre(HasSubstr("creating only 1000 missing partitions")));
+    } else {
+      EXPECT_THAT(plan.warnings, IsEmpty());
+    }
+    Apply(table, plan);
+    EXPECT_EQ(PlanTable(table, policy, Now(2024, 3, 10)).actions.size(), c.next_pass);
+  }
 }
 
 struct Scenario {
