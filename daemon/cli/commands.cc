@@ -121,4 +121,17 @@ int RunCommand(const Args& args, Env& env, std::ostream& out, std::ostream& err)
   }
 }
 
+int RunGuarded(const std::function<int()>& command, std::ostream& err) noexcept {
+  try {
+    try {
+      return command();
+    } catch (...) {
+      err << "partitiond: internal error: " << DescribeException(std::current_exception()) << "\n";
+    }
+  } catch (...) {
+    // Even reporting failed (no memory, closed stderr): the exit code still tells.
+  }
+  return kExitInternalError;
+}
+
 }  // namespace partitiond::cli

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/common/json_text.h"
+
 namespace partitiond::cli {
 namespace {
 
@@ -149,7 +151,7 @@ std::string RenderJson(const std::vector<DatabaseReport>& reports, std::chrono::
     }
     root["databases"].push_back(jdb);
   }
-  return root.dump(2) + "\n";
+  return DumpJson(root, 2) + "\n";
 }
 
 }  // namespace partitiond::cli

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/archive/manifest.h"
+#include "daemon/common/json_text.h"
 #include "daemon/executor/audit.h"
 #include "daemon/executor/restorer.h"
 #include "daemon/maintenance/pass.h"
@@ -34,14 +35,13 @@ asio::awaitable<void> AuditRestore(pg::Connection& conn, const archive::Manifest
       .partition = config::QualifiedName{manifest.schema, manifest.table}.ToString(),
       .action = "restore",
       .result = result};
-  record.result.steps.push_back({.step = "load",
-                                 .outcome = result.outcome,
-                                 .duration = result.duration,
-                                 .detail = nlohmann::json{{"manifest", manifest_path},
-                                                          {"rows", manifest.rows},
-                                                          {"attached", attached}}
-                                               .dump(),
-                                 .error = result.error});
+  record.result.steps.push_back(
+      {.step = "load",
+       .outcome = result.outcome,
+       .duration = result.duration,
+       .detail =
+           DumpJson({{"manifest", manifest_path}, {"rows", manifest.rows}, {"attached", attached}}),
+       .error = result.error});
   const std::vector<executor::AuditRecord> records = {std::move(record)};
   try {
     co_await executor::WriteAudit(conn, records);

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "daemon/common/json_text.h"
 #include "daemon/health/table_health.h"
 #include "daemon/maintenance/pass.h"
 
@@ -176,7 +177,7 @@ void RenderJson(const std::vector<DatabaseStatus>& all, std::chrono::sys_seconds
     }
     root.push_back(jdb);
   }
-  out << root.dump(2) << "\n";
+  out << DumpJson(root, 2) << "\n";
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 
 #include <atomic>
 #include <memory>
-#include <nlohmann/json.hpp>
+
+#include "daemon/common/json_text.h"
 
 namespace partitiond {
 namespace {
@@ -23,11 +24,9 @@ class JsonPayload final : public spdlog::custom_flag_formatter {
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
-    std::string body =
-        !payload.empty() && payload.front() == kPreRendered
-            ? std::string(payload.substr(1))
-            : "\"message\":" + nlohmann::json(std::string(payload))
-                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string body = !payload.empty() && payload.front() == kPreRendered
+                           ? std::string(payload.substr(1))
+                           : "\"message\":" + DumpJson(std::string(payload));
     dest.append(body.data(), body.data() + body.size());
   }
 
@@ -62,7 +61,7 @@ void LogEvent(spdlog::level::level_enum level, const std::string& message,
     spdlog::log(level, "{}", message);
     return;
   }
-  // nlohmann::json::dump() escapes invalid UTF-8 as well (replace mode), never throwing.
+  // Server text may be any bytes: DumpJson replaces what is not UTF-8, never throwing.
   nlohmann::json object = {{"message", message}};
   auto put = [&](const char* key, const std::string& value) {
     if (!value.empty()) object[key] = value;
@@ -73,9 +72,25 @@ void LogEvent(spdlog::level::level_enum level, const std::string& message,
   put("partition", fields.partition);
   if (fields.duration_ms) object["duration_ms"] = *fields.duration_ms;
   put("error", fields.error);
-  const std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = DumpJson(object);
   // Strip the braces: the pattern supplies them around time, level and these fields.
   spdlog::log(level, "{}{}", kPreRendered, std::string_view(text).substr(1, text.size() - 2));
+}
+
+std::string DescribeException(std::exception_ptr failure) noexcept {
+  if (!failure) return "no exception";
+  try {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      return e.what();
+    } catch (...) {
+      return "unknown exception (not a std::exception)";
+    }
+  } catch (...) {
+    // Copying the text failed (out of memory): say what can be said without allocating.
+    return {};
+  }
 }
 
 }  // namespace partitiond

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -25,5 +26,9 @@ struct LogFields {
 // Text: `message` as it is (it should name the database and table itself). JSON: `message` plus
 // the non-empty fields as keys of the line's object.
 void LogEvent(spdlog::level::level_enum level, const std::string& message, const LogFields& fields);
+
+// What to log for a caught exception: its what(), or a fixed text for one that is not a
+// std::exception. Never throws.
+std::string DescribeException(std::exception_ptr failure) noexcept;
 
 }  // namespace partitiond

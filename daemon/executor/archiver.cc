@@ -18,6 +18,7 @@
 #include "daemon/archive/manifest.h"
 #include "daemon/archive/reader.h"
 #include "daemon/archive/writer.h"
+#include "daemon/common/json_text.h"
 #include "daemon/executor/archive_bound.h"
 #include "daemon/executor/archive_watchdog.h"
 #include "daemon/executor/partition_state.h"
@@ -206,13 +207,12 @@ asio::awaitable<VerifiedArchive> ArchiveJob::WriteAndVerify(const std::string& r
     write.Failed(*failure);
     throw *failure;
   }
-  write.Done(nlohmann::json{{"file", paths.archive},
-                            {"manifest", paths.manifest},
-                            {"rows", manifest.rows},
-                            {"raw_bytes", manifest.raw_bytes},
-                            {"compressed_bytes", manifest.compressed_bytes},
-                            {"sha256", manifest.sha256}}
-                 .dump());
+  write.Done(DumpJson({{"file", paths.archive},
+                       {"manifest", paths.manifest},
+                       {"rows", manifest.rows},
+                       {"raw_bytes", manifest.raw_bytes},
+                       {"compressed_bytes", manifest.compressed_bytes},
+                       {"sha256", manifest.sha256}}));
 
   StepTimer verify(env, steps, "verify");
   try {
@@ -224,7 +224,7 @@ asio::awaitable<VerifiedArchive> ArchiveJob::WriteAndVerify(const std::string& r
     verify.Failed(e);
     throw;
   }
-  verify.Done(nlohmann::json{{"file", paths.archive}, {"rows", manifest.rows}}.dump());
+  verify.Done(DumpJson({{"file", paths.archive}, {"rows", manifest.rows}}));
   co_return VerifiedArchive{.manifest = std::move(manifest), .paths = std::move(paths)};
 }
 #pragma GCC diagnostic pop

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/common/json_text.h"
+
 namespace partitiond::executor {
 namespace {
 
@@ -77,7 +79,7 @@ asio::awaitable<void> WriteAudit(pg::Connection& conn, const std::vector<AuditRe
   nlohmann::json actions = nlohmann::json::array();
   for (const auto& record : records) actions.push_back(RecordJson(record));
   // Built outside the co_await: GCC 12 miscompiles braced lists inside a co_await expression.
-  pg::Params params = {actions.dump(), HostName(), std::to_string(getpid())};
+  pg::Params params = {DumpJson(actions), HostName(), std::to_string(getpid())};
   co_await conn.AsyncExec(kInsertAudit, std::move(params));
 }
 

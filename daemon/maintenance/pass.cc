@@ -286,6 +286,9 @@ asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
   } catch (const pg::Error& e) {
     failure = e.what();
     unreachable = e.error_class() == pg::ErrorClass::kConnection;
+  } catch (...) {
+    // A bug or resource problem: this database's report fails (exit code 1), the others run.
+    failure = "internal error: " + DescribeException(std::current_exception());
   }
   spdlog::error("database {}: {}", database.name, *failure);
   co_return DatabaseReport{.database = database.name, .error = failure, .unreachable = unreachable};

@@ -1,6 +1,7 @@
 #include "daemon/metrics/metrics.h"
 
 #include "build_info.h"
+#include "daemon/common/json_text.h"
 #include "daemon/health/table_health.h"
 
 namespace partitiond::metrics {
@@ -78,6 +79,10 @@ Metrics::Metrics(const std::string& version)
                      .Name("partitiond_leader_takeovers_total")
                      .Help("Sessions of a silent leader this daemon ended to take over.")
                      .Register(*registry_)),
+      worker_restarts_(BuildCounter()
+                           .Name("partitiond_worker_restarts_total")
+                           .Help("Database workers restarted after an unexpected internal error.")
+                           .Register(*registry_)),
       maintenance_interval_(
           Gauge(*registry_, "partitiond_maintenance_interval_seconds", "maintenance.interval.")
               .Add({})),
@@ -119,24 +124,32 @@ void Metrics::SetMaintenanceInterval(std::chrono::milliseconds interval) {
   Changed();
 }
 
-void Metrics::SetDatabaseState(const std::string& database, bool up, bool leader, bool standby) {
+void Metrics::SetDatabaseState(const std::string& label, bool up, bool leader, bool standby) {
+  const std::string database = ValidUtf8(label);
   up_.Add({{"database", database}}).Set(up ? 1 : 0);
   leader_.Add({{"database", database}}).Set(leader ? 1 : 0);
   standby_.Add({{"database", database}}).Set(standby ? 1 : 0);
   // Exported from 0, so that the first takeover is an increase to alert on.
   takeovers_.Add({{"database", database}, {"result", "ok"}});
   takeovers_.Add({{"database", database}, {"result", "failed"}});
+  worker_restarts_.Add({{"database", database}});
   Changed();
 }
 
 void Metrics::RecordTakeover(const std::string& database, bool ok) {
-  takeovers_.Add({{"database", database}, {"result", ok ? "ok" : "failed"}}).Increment();
+  takeovers_.Add({{"database", ValidUtf8(database)}, {"result", ok ? "ok" : "failed"}}).Increment();
+  Changed();
+}
+
+void Metrics::RecordWorkerRestart(const std::string& database) {
+  worker_restarts_.Add({{"database", ValidUtf8(database)}}).Increment();
   Changed();
 }
 
 void Metrics::RecordPass(const maintenance::DatabaseReport& report, std::chrono::sys_seconds now,
                          std::chrono::system_clock::time_point finished) {
-  const std::string& db = report.database;
+  // A config label is any YAML string; the exposition must be UTF-8 or Prometheus drops it all.
+  const std::string db = ValidUtf8(report.database);
   for (const auto& table : report.tables) {
     const health::TableHealth h = health::AssessTable(table, now);
     TableGauge(table_error_, db, h.table).Set(h.error ? 1 : 0);

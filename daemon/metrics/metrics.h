@@ -47,6 +47,9 @@
 //     partitiond_leader_takeovers_total (counter)
 //                                                sessions of a silent (frozen) leader this daemon
 //                                                ended to take over; result: ok|failed
+//   {database}:
+//     partitiond_worker_restarts_total (counter) the database's worker restarted (after a
+//                                                backoff) because an internal error ended it
 //   process:
 //     partitiond_maintenance_interval_seconds    maintenance.interval
 //     partitiond_config_last_reload_successful   1 unless the last SIGHUP reload was refused
@@ -91,6 +94,8 @@ class Metrics {
   void RecordReload(bool ok, std::chrono::system_clock::time_point at);
   // This daemon ended (ok) or failed to end (failed) a silent leader's session.
   void RecordTakeover(const std::string& database, bool ok);
+  // An internal error ended the database's worker; it restarts after a backoff.
+  void RecordWorkerRestart(const std::string& database);
 
  private:
   using Labels = prometheus::Labels;
@@ -128,6 +133,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& clock_skew_;
   prometheus::Family<prometheus::Gauge>& retention_held_;  // per database and table
   prometheus::Family<prometheus::Counter>& takeovers_;
+  prometheus::Family<prometheus::Counter>& worker_restarts_;
   // Process.
   prometheus::Gauge& maintenance_interval_;
   prometheus::Gauge& reload_successful_;

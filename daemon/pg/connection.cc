@@ -130,8 +130,12 @@ double Result::GetDouble(int row, int column) const {
 std::string Connection::SetupSql(const SessionOptions& options) {
   // jit off: the catalog query's cost estimate passes jit_above_cost at a few thousand tables, and
   // compiling it takes longer than running it; the daemon's other statements are too short to gain.
+  // client_encoding UTF8: names and messages from a database in another encoding (LATIN1, ...)
+  // arrive converted, so logs, JSON and metrics stay UTF-8, and names from the config (UTF-8)
+  // reach the server as the characters they spell.
   std::string setup =
-      "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = postgres; SET jit = off;";
+      "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = postgres; SET jit = off; "
+      "SET client_encoding = 'UTF8';";
   if (options.statement_timeout.count() > 0) {
     setup += " SET statement_timeout = '" + ToPgDuration(options.statement_timeout) + "';";
   }

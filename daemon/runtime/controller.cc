@@ -27,17 +27,46 @@ int Controller::Run() {
   spdlog::info("metrics listening on {}:{}", config_.metrics.host, server_->port());
   metrics_.SetMaintenanceInterval(config_.maintenance.interval);
   metrics_.RecordReload(true, env_->Now());
-  asio::co_spawn(io_, HandleSignals(), asio::detached);
+  Spawn(HandleSignals(), "signal handling");
   StartWorkers();
-  if (const auto period = WatchdogPeriod()) asio::co_spawn(io_, Watchdog(*period), asio::detached);
+  if (const auto period = WatchdogPeriod()) Spawn(Watchdog(*period), "the systemd watchdog");
   spdlog::info("partitiond running: {} database(s) from {}", config_.databases.size(),
                config_.source);
   NotifyReady(StatusLine());
-  io_.run();
+  try {
+    io_.run();
+  } catch (...) {
+    // A handler on the loop threw: the state it was changing cannot be trusted to go on with.
+    // Returning lets every connection close (releasing leadership) before the process exits.
+    spdlog::critical("internal error on the event loop: {}; exiting with status 1",
+                     DescribeException(std::current_exception()));
+    exit_code_ = 1;
+  }
   // The endpoint's render thread logs too; it ends first so that this is the last line.
   server_.reset();
-  spdlog::info("partitiond stopped");
-  return 0;
+  spdlog::info("partitiond stopped{}", exit_code_ == 0 ? "" : " after an internal error");
+  return exit_code_;
+}
+
+void Controller::Spawn(asio::awaitable<void> task, const char* what) {
+  asio::co_spawn(io_, std::move(task), [this, what](std::exception_ptr failure) {
+    if (failure) Fail(what, failure);
+  });
+}
+
+void Controller::Fail(const std::string& what, std::exception_ptr failure) {
+  spdlog::critical(
+      "{} ended with an internal error: {}; stopping with exit status 1 so that the service "
+      "manager restarts partitiond",
+      what, DescribeException(failure));
+  exit_code_ = 1;
+  if (stopping_) {
+    // Already stopping: what failed may be the shutdown itself, so do not wait for it.
+    io_.stop();
+    return;
+  }
+  stopping_ = true;  // at once: no reload may start workers again meanwhile
+  Spawn(Shutdown(), "shutdown");
 }
 
 void Controller::StartWorkers() {
@@ -50,14 +79,11 @@ void Controller::StartWorkers() {
     asio::co_spawn(
         io_, [worker]() -> asio::awaitable<void> { co_await worker->Run(); },
         [this, name = database.name](std::exception_ptr failure) {
-          if (failure) {
-            try {
-              std::rethrow_exception(failure);
-            } catch (const std::exception& e) {
-              spdlog::critical("database {}: worker ended unexpectedly: {}", name, e.what());
-            }
-          }
-          if (--running_ > 0) return;
+          --running_;
+          // A worker restarts itself after an internal error; one that still ends with an
+          // exception leaves its database unmaintained, which only a restart can mend.
+          if (failure) Fail("database " + name + ": worker", failure);
+          if (running_ > 0) return;
           if (stopping_) {
             io_.stop();
           } else if (restart_pending_) {
@@ -141,23 +167,35 @@ asio::awaitable<void> Controller::HandleSignals() {
     const int signal = co_await signals.async_wait(asio::use_awaitable);
     if (signal == SIGHUP) {
       spdlog::info("SIGHUP: reloading {}", config_.source);
-      Reload();
+      try {
+        Reload();
+      } catch (...) {
+        // The reload could not even start (no memory for the reading task): the running
+        // configuration stays, and the next SIGHUP tries again.
+        reload_reading_ = false;
+        spdlog::error("SIGHUP: reload not started: {}; keeping the running configuration",
+                      DescribeException(std::current_exception()));
+      }
       continue;
     }
     spdlog::info("{}: stopping after the current action", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    stopping_ = true;
-    NotifyStopping();
-    const auto stopping = workers_;
-    StopWorkers();
-    if (running_ == 0) io_.stop();
-    // Whatever still runs after the grace period is cancelled on the server and rolls back;
-    // every action is atomic or resumable, so the next start picks up from there.
-    auto grace = env_->MakeTimer(io_.get_executor());
-    co_await grace->Wait(kStopGrace);
-    for (const auto& worker : stopping) worker->CancelInFlight();
-    co_await grace->Wait(std::chrono::seconds(1));
-    io_.stop();
+    co_await Shutdown();
   }
+}
+
+asio::awaitable<void> Controller::Shutdown() {
+  stopping_ = true;
+  NotifyStopping();
+  const auto stopping = workers_;
+  StopWorkers();
+  if (running_ == 0) io_.stop();
+  // Whatever still runs after the grace period is cancelled on the server and rolls back;
+  // every action is atomic or resumable, so the next start picks up from there.
+  auto grace = env_->MakeTimer(io_.get_executor());
+  co_await grace->Wait(kStopGrace);
+  for (const auto& worker : stopping) worker->CancelInFlight();
+  co_await grace->Wait(std::chrono::seconds(1));
+  io_.stop();
 }
 
 asio::awaitable<void> Controller::Watchdog(std::chrono::milliseconds period) {

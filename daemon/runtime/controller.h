@@ -10,6 +10,10 @@
 //    have returned, so leadership passes straight on. Log settings and the metrics basic-auth
 //    credentials (the password file is read again) apply at once, metrics.listen at the next
 //    restart. An invalid config is logged, counted and ignored.
+//  * Internal errors: a worker restarts itself after one (database_worker.h). Should the signal
+//    handler, the watchdog, a worker's coroutine or a handler on the loop still end with an
+//    exception, the controller logs it and stops as on SIGTERM, and Run() returns 1 so that
+//    systemd restarts the daemon: never a loop that pings the watchdog while nothing works.
 //  * SIGTERM / SIGINT stop the workers at their next safe point (between actions). An action still
 //    running after kStopGrace is cancelled on the server (it rolls back); the loop then ends and
 //    Run() returns 0 well within systemd's TimeoutStopSec.
@@ -46,7 +50,7 @@ class Controller {
              std::optional<std::chrono::sys_seconds> fixed_now);
 
   // Runs until SIGTERM/SIGINT; returns the process exit code (1 if the metrics endpoint cannot
-  // listen).
+  // listen, or an internal error stopped the daemon).
   int Run();
 
   const ControllerCounters& counters() const { return counters_; }
@@ -63,6 +67,13 @@ class Controller {
   };
   void ApplyReload(ReloadOutcome outcome);
   asio::awaitable<void> HandleSignals();
+  // Stops the workers at their next safe point, cancels what still runs after kStopGrace, and
+  // ends the loop.
+  asio::awaitable<void> Shutdown();
+  // Runs `task` on the loop; an exception ending it is an internal error (Fail).
+  void Spawn(asio::awaitable<void> task, const char* what);
+  // Logs `failure` in `what` and stops the daemon with exit code 1.
+  void Fail(const std::string& what, std::exception_ptr failure);
   asio::awaitable<void> Watchdog(std::chrono::milliseconds period);
   std::string StatusLine() const;
 
@@ -77,6 +88,7 @@ class Controller {
   int running_ = 0;               // worker coroutines not yet returned
   bool restart_pending_ = false;  // a reload waits for the old workers to return
   bool stopping_ = false;
+  int exit_code_ = 0;
   bool reload_reading_ = false;  // a config read is under way on files_
   bool reload_again_ = false;    // a SIGHUP came meanwhile
   // Last: destroyed (its thread joined) first, while io_ that it posts to still exists.

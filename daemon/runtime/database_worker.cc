@@ -8,6 +8,7 @@
 #include "daemon/common/logging.h"
 #include "daemon/executor/audit.h"
 #include "daemon/maintenance/leadership.h"
+#include "daemon/runtime/worker_restart.h"
 
 namespace partitiond::runtime {
 namespace {
@@ -43,14 +44,17 @@ void DatabaseWorker::PublishState() {
 
 asio::awaitable<void> DatabaseWorker::Run() {
   timer_ = env_.MakeTimer(co_await asio::this_coro::executor);
+  started_ = env_.SteadyNow();
   while (!stopping_) {
-    const bool connected = co_await Connect();
-    if (!connected) {
-      co_await Wait(JitteredBackoff(env_, status_.connect_failures, kReconnectBase, kReconnectCap));
-      continue;
+    std::exception_ptr failure;
+    try {
+      co_await Cycle();
+    } catch (...) {
+      // Whatever it is: a worker that ended here would leave its database unmaintained while
+      // the daemon looked healthy to systemd.
+      failure = std::current_exception();
     }
-    co_await Pass();
-    if (!stopping_) co_await WaitForNextPass(NextInterval());
+    if (failure) co_await RestartAfter(failure);
   }
   conn_.reset();
   // A stopped worker (shutdown, or replaced by a reload) no longer holds anything.
@@ -58,6 +62,44 @@ asio::awaitable<void> DatabaseWorker::Run() {
   PublishState();
   LogEvent(spdlog::level::info, fmt::format("database {}: stopped", database_.name),
            {.database = database_.name});
+}
+
+asio::awaitable<void> DatabaseWorker::Cycle() {
+  if (before_cycle_) before_cycle_();
+  const bool connected = co_await Connect();
+  if (!connected) {
+    co_await Wait(JitteredBackoff(env_, status_.connect_failures, kReconnectBase, kReconnectCap));
+    co_return;
+  }
+  co_await Pass();
+  if (!stopping_) co_await WaitForNextPass(NextInterval());
+}
+
+asio::awaitable<void> DatabaseWorker::RestartAfter(std::exception_ptr failure) {
+  const std::string why = DescribeException(failure);
+  const auto ran_for =
+      std::chrono::duration_cast<std::chrono::milliseconds>(env_.SteadyNow() - started_);
+  const WorkerRestart restart = DecideWorkerRestart(restart_failures_, ran_for);
+  restart_failures_ = restart.failures;
+  // The failure may have left the session mid-transaction or mid-pass: start from nothing, and
+  // let another daemon lead meanwhile.
+  conn_.reset();
+  status_.connected = status_.leader = status_.standby = false;
+  last_beat_.reset();
+  ++status_.restarts;
+  PublishState();
+  if (metrics_) metrics_->RecordWorkerRestart(database_.name);
+  LogEvent(spdlog::level::err,
+           fmt::format("database {}: worker failed with an internal error: {}; connection "
+                       "dropped, restarting in {} ms ({} failure(s) in a row)",
+                       database_.name, why, restart.delay.count(), restart.failures),
+           {.database = database_.name, .error = why});
+  co_await Wait(restart.delay);
+  started_ = env_.SteadyNow();
+  if (!stopping_) {
+    LogEvent(spdlog::level::info, fmt::format("database {}: worker restarted", database_.name),
+             {.database = database_.name});
+  }
 }
 
 void DatabaseWorker::Stop() {
@@ -155,9 +197,10 @@ asio::awaitable<void> DatabaseWorker::Pass() {
     }
   } catch (const pg::Error& e) {
     failure = e;
-  } catch (const std::exception& e) {
-    // Not a database error: a bug or a resource problem. Logged, and the schedule goes on.
-    failure = pg::Error(std::string("internal error: ") + e.what(), "XX000");
+  } catch (...) {
+    // Not a database error: a bug or a resource problem in this pass. Logged, and the schedule
+    // goes on with the same session; the next pass starts from a fresh catalog snapshot.
+    failure = pg::Error("internal error: " + DescribeException(std::current_exception()), "XX000");
   }
   if (failure) Failed(*failure, "pass failed");
 }

@@ -8,11 +8,17 @@
 // lease; when the holder is stale it ends the holder's session, logs and counts the takeover, and
 // claims the lock.
 //
+// An internal error (an exception that is not a handled database error) ends the current cycle:
+// the worker logs it, drops its connection (releasing leadership at once), counts the restart
+// and starts over after the backoff of worker_restart.h. Run() itself returns only after Stop().
+//
 // Runs as one coroutine on the daemon's io_context; all members are used from that thread only.
 // The worker owns copies of its configuration, so a reload never changes a running pass.
 #pragma once
 
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +39,7 @@ struct WorkerStatus {
   bool standby = false;
   int passes = 0;            // passes completed since start
   int connect_failures = 0;  // consecutive
+  int restarts = 0;          // restarts after an internal error, since start
   std::optional<std::chrono::system_clock::time_point> last_success;  // a pass with no failure
   std::optional<maintenance::DatabaseReport> last_report;
 };
@@ -56,9 +63,16 @@ class DatabaseWorker {
   void CancelInFlight();
 
   const std::string& name() const { return database_.name; }
+  // Fault injection for tests: called at the start of every cycle (connect, pass, wait); what it
+  // throws is handled as an internal error of the worker. Empty in production.
+  void set_before_cycle(std::function<void()> hook) { before_cycle_ = std::move(hook); }
   const WorkerStatus& status() const { return status_; }
 
  private:
+  // One round of the schedule: connect (or wait to reconnect), pass, wait for the next pass.
+  asio::awaitable<void> Cycle();
+  // Logs `failure`, drops the connection and waits the restart backoff.
+  asio::awaitable<void> RestartAfter(std::exception_ptr failure);
   asio::awaitable<bool> Connect();
   asio::awaitable<void> Pass();
   asio::awaitable<bool> MayAct();
@@ -89,6 +103,9 @@ class DatabaseWorker {
   const std::string host_;  // written into the lease with the process id
   std::optional<std::chrono::steady_clock::time_point> last_beat_;
   bool lease_unusable_logged_ = false;
+  std::function<void()> before_cycle_;
+  std::chrono::steady_clock::time_point started_{};  // the last (re)start
+  int restart_failures_ = 0;                         // consecutive, for the backoff
 };
 
 }  // namespace partitiond::runtime

@@ -22,7 +22,7 @@ std::string ReadFile(const std::string& path) {
 
 void DatabaseTest::SetUp() {
   PgCluster& cluster = PgCluster::Shared();
-  dbname_ = cluster.CreateDatabase("itest");
+  dbname_ = cluster.CreateDatabase("itest", database_options_);
   conn_.emplace(cluster.Connect(dbname_));
   std::string tmpl = (std::filesystem::temp_directory_path() / "partitiond-case-XXXXXX").string();
   ASSERT_NE(mkdtemp(tmpl.data()), nullptr);

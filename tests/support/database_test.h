@@ -69,6 +69,9 @@ class DatabaseTest : public ::testing::Test {
   long long QueryInt(const std::string& sql);
   std::string QueryText(const std::string& sql);
 
+  // CREATE DATABASE options for the test's database (e.g. another encoding); a fixture's
+  // constructor sets them before SetUp.
+  std::string database_options_;
   std::string dbname_;
   std::string owner_role_;   // owns the managed tables; not a superuser, cannot log in
   std::string daemon_role_;  // what the daemon connects as; made by sql/role.sql

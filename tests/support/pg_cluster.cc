@@ -141,10 +141,11 @@ void PgCluster::Stop() {
   dir_.clear();
 }
 
-std::string PgCluster::CreateDatabase(const std::string& prefix) {
+std::string PgCluster::CreateDatabase(const std::string& prefix, const std::string& options) {
   const std::string name = fmt::format("{}_{}_{}", prefix, getpid(), next_database_++);
   pg::Connection admin = Connect("postgres");
-  admin.Exec("CREATE DATABASE " + admin.QuoteIdentifier(name));
+  admin.Exec("CREATE DATABASE " + admin.QuoteIdentifier(name) + (options.empty() ? "" : " ") +
+             options);
   return name;
 }
 

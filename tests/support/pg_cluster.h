@@ -20,8 +20,9 @@ class PgCluster {
   PgCluster(const PgCluster&) = delete;
   PgCluster& operator=(const PgCluster&) = delete;
 
-  // A fresh, empty database whose name starts with `prefix`; returns its name.
-  std::string CreateDatabase(const std::string& prefix);
+  // A fresh, empty database whose name starts with `prefix`, made with CREATE DATABASE `options`
+  // (e.g. ENCODING ...); returns its name.
+  std::string CreateDatabase(const std::string& prefix, const std::string& options = "");
   // libpq conninfo for `dbname` as `user` (by default the cluster's superuser).
   std::string ConnInfo(const std::string& dbname, const std::string& user = "postgres") const;
   // The start of a psql command line (shell words) connected to `dbname` as the superuser, with

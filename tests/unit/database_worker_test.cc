@@ -1,9 +1,13 @@
 // The worker's schedule with a fake clock: reconnect backoff doubles up to its cap, jitter is
-// applied, and Stop() ends a wait at once. No database is needed: the conninfo points nowhere,
-// so every connect fails immediately.
+// applied, Stop() ends a wait at once, and an internal error restarts the worker after a backoff.
+// No database is needed: the conninfo points nowhere, so every connect fails immediately.
 #include "daemon/runtime/database_worker.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include <stdexcept>
 
 #include "tests/unit/fake_env.h"
 
@@ -35,7 +39,8 @@ class DatabaseWorkerTest : public ::testing::Test {
 
   asio::io_context io_;
   FakeEnv env_;
-  DatabaseWorker worker_{Unreachable(), config::MaintenanceConfig{}, env_, std::nullopt};
+  metrics::Metrics metrics_{"test"};
+  DatabaseWorker worker_{Unreachable(), config::MaintenanceConfig{}, env_, std::nullopt, &metrics_};
   bool finished_ = false;
 };
 
@@ -71,6 +76,46 @@ TEST_F(DatabaseWorkerTest, StopEndsAWaitImmediately) {
   io_.poll();
   EXPECT_TRUE(finished_);
   EXPECT_EQ(worker_.status().connect_failures, 1);
+}
+
+TEST_F(DatabaseWorkerTest, AnInternalErrorRestartsTheWorkerAfterABackoff) {
+  env_.set_random(0.5);
+  // The first two cycles fail as a bug would: with a std::exception, then with something else.
+  int cycle = 0;
+  worker_.set_before_cycle([&cycle] {
+    ++cycle;
+    if (cycle == 1) throw std::logic_error("injected bug");
+    if (cycle == 2) throw 42;
+  });
+  Start();
+  EXPECT_FALSE(finished_) << "the worker must not end";
+  EXPECT_EQ(worker_.status().restarts, 1);
+  EXPECT_EQ(worker_.status().connect_failures, 0);
+  // 5 s, then 10 s for the second failure in a row; nothing happens earlier.
+  Advance(milliseconds(4'999));
+  EXPECT_EQ(cycle, 1);
+  Advance(milliseconds(1));
+  EXPECT_EQ(cycle, 2);
+  EXPECT_EQ(worker_.status().restarts, 2);
+  Advance(milliseconds(9'999));
+  EXPECT_EQ(cycle, 2);
+  Advance(milliseconds(1));
+  // The third cycle runs normally: it tries to connect, and keeps its schedule.
+  EXPECT_EQ(cycle, 3);
+  EXPECT_EQ(worker_.status().restarts, 2);
+  EXPECT_EQ(worker_.status().connect_failures, 1);
+  EXPECT_FALSE(finished_);
+  const std::string exposition =
+      prometheus::TextSerializer().Serialize(metrics_.registry()->Collect());
+  EXPECT_THAT(exposition,
+              ::testing::HasSubstr("partitiond_worker_restarts_total{database=\"nowhere\"} 2\n"));
+  // Stop() also ends a restart backoff at once.
+  worker_.set_before_cycle([] { throw std::runtime_error("again"); });
+  Advance(milliseconds(1'000));
+  EXPECT_EQ(worker_.status().restarts, 3);
+  worker_.Stop();
+  io_.poll();
+  EXPECT_TRUE(finished_);
 }
 
 }  // namespace

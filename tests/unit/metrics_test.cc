@@ -57,5 +57,21 @@ TEST(MetricsTest, ExportsClockSkewAndHeldRemovals) {
               HasSubstr("partitiond_retention_held{database=\"main\",table=\"app.events\"} 23\n"));
 }
 
+TEST(MetricsTest, LabelsThatAreNotUtf8AreReplacedAndRestartsStartAtZero) {
+  Metrics m("test");
+  const auto at = std::chrono::sys_seconds(std::chrono::seconds(1'800'000'000));
+  maintenance::DatabaseReport report = Applied(false);
+  report.database = "d\xe9j\xe0";  // a config label in LATIN1
+  m.RecordPass(report, at, at);
+  m.SetDatabaseState("d\xe9j\xe0", true, false, false);
+  const std::string label = "{database=\"d\xef\xbf\xbdj\xef\xbf\xbd\"}";  // U+FFFD each
+  const std::string text = Exposition(m);
+  EXPECT_THAT(text, Not(HasSubstr("d\xe9")));
+  EXPECT_THAT(text, HasSubstr("partitiond_clock_skew_seconds" + label + " -42\n"));
+  EXPECT_THAT(text, HasSubstr("partitiond_worker_restarts_total" + label + " 0\n"));
+  m.RecordWorkerRestart("d\xe9j\xe0");
+  EXPECT_THAT(Exposition(m), HasSubstr("partitiond_worker_restarts_total" + label + " 1\n"));
+}
+
 }  // namespace
 }  // namespace partitiond::metrics
