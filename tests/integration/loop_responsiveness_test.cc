@@ -39,7 +39,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kWait = 30s;
 constexpr const char* kUnresolvable = "db.partitiond-test.invalid";
 // The archived partition's size in MiB of COPY text: see the archive test.
-constexpr long long kArchiveMiB = 2048;
+constexpr long long kArchiveMiB = 256;
 
 // A file descriptor closed on scope exit.
 struct Fd {
