@@ -59,10 +59,10 @@ struct Initiation {
         } catch (...) {
           failure = std::current_exception();
         }
-        asio::post(work.get_executor(), [handler = std::move(handler), failure,
-                                         value = std::move(value)]() mutable {
-          std::move(handler)(failure, std::move(value));
-        });
+        asio::post(work.get_executor(),
+                   [handler = std::move(handler), failure, value = std::move(value)]() mutable {
+                     std::move(handler)(failure, std::move(value));
+                   });
       }
       work.reset();
     });
@@ -76,8 +76,7 @@ template <typename Value, typename Files>
 asio::awaitable<Value> RunOffLoop(Files files, std::function<Value()> function) {
   return asio::async_initiate<const asio::use_awaitable_t<>,
                               typename off_loop_internal::Signature<Value>::type>(
-      off_loop_internal::Initiation<Value, Files>{files}, asio::use_awaitable,
-      std::move(function));
+      off_loop_internal::Initiation<Value, Files>{files}, asio::use_awaitable, std::move(function));
 }
 
 }  // namespace partitiond::archive

@@ -126,8 +126,7 @@ asio::awaitable<void> OffLoopWriter::Verify(Manifest manifest) {
 }
 
 asio::awaitable<void> OffLoopWriter::Publish(std::string manifest_path, Manifest manifest) {
-  const std::function<void()> publish = [shared = shared_,
-                                         manifest_path = std::move(manifest_path),
+  const std::function<void()> publish = [shared = shared_, manifest_path = std::move(manifest_path),
                                          manifest = std::move(manifest)] {
     shared->writer->Publish(manifest_path, manifest);
   };

@@ -43,9 +43,9 @@ asio::awaitable<long long> Connection::FinishCopy(const std::string& sql,
   co_return end->CommandRows();
 }
 
-asio::awaitable<long long> Connection::AsyncCopyOut(
-    std::string sql, std::function<void(std::string_view)> sink,
-    std::function<asio::awaitable<void>()> pace) {
+asio::awaitable<long long> Connection::AsyncCopyOut(std::string sql,
+                                                    std::function<void(std::string_view)> sink,
+                                                    std::function<asio::awaitable<void>()> pace) {
   co_await StartCopy(sql, PGRES_COPY_OUT);
   PGconn* conn = conn_.get();
   std::exception_ptr sink_failure;
