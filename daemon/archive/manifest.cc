@@ -125,18 +125,20 @@ Manifest ParseManifest(const std::string& text, const std::string& source) {
   }
 }
 
-void WriteManifest(const std::string& path, const Manifest& manifest) {
+void WriteManifestPartial(const std::string& path, const Manifest& manifest) {
   const std::string partial = path + kPartialSuffix;
-  {
-    const FileDescriptor file = CreateExclusive(partial);
-    try {
-      WriteAll(file, ToJson(manifest), partial);
-      SyncFile(file, partial);
-    } catch (...) {
-      unlink(partial.c_str());
-      throw;
-    }
+  const FileDescriptor file = CreateExclusive(partial);
+  try {
+    WriteAll(file, ToJson(manifest), partial);
+    SyncFile(file, partial);
+  } catch (...) {
+    unlink(partial.c_str());
+    throw;
   }
+}
+
+void PublishManifest(const std::string& path) {
+  const std::string partial = path + kPartialSuffix;
   try {
     RenameNoReplace(partial, path);
   } catch (...) {

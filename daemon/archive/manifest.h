@@ -57,9 +57,12 @@ std::string ToJson(const Manifest& manifest);
 // Throws pg::Error (XX001) naming `source` when the text is not a manifest this version reads.
 Manifest ParseManifest(const std::string& text, const std::string& source);
 
-// Writes the manifest durably beside nothing else of that name: temporary file, fsync, rename
-// without replacing, fsync of the directory.
-void WriteManifest(const std::string& path, const Manifest& manifest);
+// Writes the manifest durably to "<path>.partial" (created exclusively, fsynced); removes it and
+// throws when that fails.
+void WriteManifestPartial(const std::string& path, const Manifest& manifest);
+// Renames "<path>.partial" to `path` without replacing anything and fsyncs the directory; the
+// .partial is removed when the rename fails.
+void PublishManifest(const std::string& path);
 Manifest ReadManifest(const std::string& path);
 
 }  // namespace partitiond::archive

@@ -57,16 +57,29 @@ std::size_t ArchiveWriter::Compress(std::string_view input, int directive) {
   return remaining;
 }
 
-WrittenArchive ArchiveWriter::Commit() {
+WrittenArchive ArchiveWriter::Finish() {
   Compress({}, ZSTD_e_end);
   SyncFile(file_, partial_path_);
   const int fd = file_.Release();
   if (close(fd) != 0) throw FileError("cannot close", partial_path_, errno);
-  RenameNoReplace(partial_path_, path_);
-  committed_ = true;
-  SyncDirectory(std::filesystem::path(path_).parent_path().string());
   written_.sha256 = sha256_.HexDigest();
   return written_;
+}
+
+void ArchiveWriter::Publish(const std::string& manifest_path, const Manifest& manifest) {
+  const std::string directory = std::filesystem::path(path_).parent_path().string();
+  // The manifest's content is durable before either name appears; its final name comes last,
+  // once the archive's rename is durable, so a final-named manifest always has its archive.
+  WriteManifestPartial(manifest_path, manifest);
+  try {
+    RenameNoReplace(partial_path_, path_);
+  } catch (...) {
+    unlink((manifest_path + kPartialSuffix).c_str());
+    throw;
+  }
+  committed_ = true;
+  SyncDirectory(directory);
+  PublishManifest(manifest_path);
 }
 
 }  // namespace partitiond::archive

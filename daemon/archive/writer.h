@@ -1,10 +1,12 @@
 // Writes one archive file: bytes given to Write() are zstd-compressed into "<path>.partial"
-// (created exclusively, mode 0600) while a SHA-256 of the compressed bytes is kept. Commit() ends
-// the zstd frame, fsyncs the file, renames it to <path> (never replacing an existing file) and
-// fsyncs the directory. Until Commit() succeeds, destruction removes the partial file, so a
-// failed archive leaves nothing behind (a killed process leaves the .partial, which
+// (created exclusively, mode 0600) while a SHA-256 of the compressed bytes is kept. Finish() ends
+// the zstd frame, fsyncs and closes the file, which keeps its .partial name so that it can be
+// verified before anything final-named exists. Publish() then puts the archive and its manifest
+// in place, in an order that never shows a final-named manifest beside an archive that is not
+// in place (see Publish). Until Publish() succeeds, destruction removes the partial file, so a
+// failed archive leaves nothing behind (a killed process leaves only .partial files, which
 // RemoveStalePartials in layout.h cleans). Errors throw pg::Error (58030, naming the file).
-// Not copyable; not thread-safe.
+// Not copyable; not thread-safe: one thread at a time (any thread).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <string_view>
 
 #include "daemon/archive/files.h"
+#include "daemon/archive/manifest.h"
 #include "daemon/archive/sha256.h"
 
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
@@ -36,7 +39,13 @@ class ArchiveWriter {
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
   void Write(std::string_view data);
-  WrittenArchive Commit();
+  // Ends the frame, fsyncs and closes the .partial. Call once, after the last Write().
+  WrittenArchive Finish();
+  // After Finish() (and the caller's verification of partial_path()): writes `manifest` to
+  // "<manifest_path>.partial" and fsyncs it, renames the archive into place (never replacing a
+  // file), fsyncs the directory, renames the manifest into place and fsyncs the directory again.
+  // A crash at any point leaves at most a final-named archive without a final-named manifest.
+  void Publish(const std::string& manifest_path, const Manifest& manifest);
 
   const std::string& partial_path() const { return partial_path_; }
 

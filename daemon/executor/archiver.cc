@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <filesystem>
+#include <functional>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -16,12 +17,13 @@
 #include "daemon/archive/error.h"
 #include "daemon/archive/layout.h"
 #include "daemon/archive/manifest.h"
-#include "daemon/archive/reader.h"
-#include "daemon/archive/writer.h"
+#include "daemon/archive/off_loop.h"
+#include "daemon/archive/off_loop_writer.h"
 #include "daemon/common/json_text.h"
 #include "daemon/executor/archive_bound.h"
 #include "daemon/executor/archive_watchdog.h"
 #include "daemon/executor/partition_state.h"
+#include "daemon/executor/step_timer.h"
 
 namespace partitiond::executor {
 namespace {
@@ -62,32 +64,34 @@ std::string FormatBound(catalog::KeyValue value, catalog::KeyType type, const ch
   return catalog::FormatKeyLiteral(value, type);
 }
 
-// Times one step and records it; the step's exception (if any) is recorded and rethrown.
-class StepTimer {
- public:
-  StepTimer(Env& env, std::vector<StepRecord>& steps, std::string name)
-      : env_(env), steps_(steps), name_(std::move(name)), started_(env.SteadyNow()) {}
-  void Done(std::string detail = {}) { Record(Outcome::kOk, std::move(detail), {}); }
-  void Failed(const std::exception& e) { Record(Outcome::kFailed, {}, e.what()); }
+// Removes an attempt's final-named files (and a manifest .partial that Publish left), on `files`:
+// unlinking a file of many GiB takes long enough to matter to the loop.
+asio::awaitable<void> RemoveFiles(asio::thread_pool::executor_type files,
+                                  const archive::ArchivePaths& paths) {
+  const std::function<void()> remove = [paths] {
+    unlink(paths.archive.c_str());
+    unlink(paths.manifest.c_str());
+    unlink((paths.manifest + archive::kPartialSuffix).c_str());
+  };
+  co_await archive::RunOffLoop(files, remove);
+}
 
- private:
-  void Record(Outcome outcome, std::string detail, std::string error) {
-    steps_.push_back({.step = name_,
-                      .outcome = outcome,
-                      .duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          env_.SteadyNow() - started_),
-                      .detail = std::move(detail),
-                      .error = std::move(error)});
-  }
-  Env& env_;
-  std::vector<StepRecord>& steps_;
-  std::string name_;
-  std::chrono::steady_clock::time_point started_;
-};
-
-void RemoveFiles(const archive::ArchivePaths& paths) {
-  unlink(paths.archive.c_str());
-  unlink(paths.manifest.c_str());
+// The directories, a fresh stem, and the .partial files a killed attempt left; on `files`.
+asio::awaitable<archive::ArchivePaths> PreparePaths(asio::thread_pool::executor_type files,
+                                                    const std::string& archive_dir,
+                                                    const std::string& database,
+                                                    const planner::Action& action,
+                                                    std::chrono::system_clock::time_point now) {
+  const std::function<archive::ArchivePaths()> prepare =
+      [archive_dir, database, schema = action.schema, table = action.partition, now] {
+        archive::ArchivePaths paths =
+            archive::PrepareArchivePaths(archive_dir, database, schema, table, now);
+        for (const auto& stale : archive::RemoveStalePartials(paths.directory, table)) {
+          spdlog::warn("removed {} left by an interrupted archive", stale);
+        }
+        return paths;
+      };
+  co_return co_await archive::RunOffLoop(files, prepare);
 }
 
 struct VerifiedArchive {
@@ -101,8 +105,12 @@ struct ArchiveJob {
   asio::awaitable<void> Run();
   // Step 1 after the lock: bounds the transaction in time (archive_bound.h); returns the relkind.
   asio::awaitable<std::string> BoundInTime();
-  // Steps 2 to 4 inside the open transaction; returns the verified archive.
+  // Steps 2 to 4 inside the open transaction; returns the verified archive, in place.
   asio::awaitable<VerifiedArchive> WriteAndVerify(const std::string& relkind);
+  // Step 4 on the written .partial: verify, then put the archive and the manifest in place.
+  asio::awaitable<void> VerifyAndPublish(archive::OffLoopWriter& writer,
+                                         const archive::Manifest& manifest,
+                                         const archive::ArchivePaths& paths);
   // Step 5: DROP and COMMIT. When the server refuses either, the transaction is rolled back and
   // this attempt's files are removed: the table keeps its rows, and an archive per failed pass
   // would only fill the disk.
@@ -118,6 +126,8 @@ struct ArchiveJob {
   const planner::Action& action;
   const ArchiveSettings& settings;
   std::vector<StepRecord>& steps;
+  // Where every file operation runs: never on the loop (off_loop.h).
+  asio::thread_pool::executor_type files;
   std::chrono::steady_clock::time_point started{};
   std::chrono::milliseconds bound{};
   std::optional<pg::Connection> watchdog{};
@@ -158,6 +168,7 @@ asio::awaitable<VerifiedArchive> ArchiveJob::WriteAndVerify(const std::string& r
   StepTimer write(env, steps, "write");
   archive::Manifest manifest;
   archive::ArchivePaths paths;
+  std::unique_ptr<archive::OffLoopWriter> writer;
   std::optional<pg::Error> failure;
   try {
     co_await CheckDroppable(conn, action);
@@ -181,29 +192,31 @@ asio::awaitable<VerifiedArchive> ArchiveJob::WriteAndVerify(const std::string& r
         .server_version = std::string(facts.Get(0, 1)),
         .created_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
                                   std::chrono::floor<std::chrono::seconds>(env.Now()))};
-    paths = archive::PrepareArchivePaths(policy.archive_dir, settings.database, action.schema,
-                                         action.partition, env.Now());
-    for (const auto& stale : archive::RemoveStalePartials(paths.directory, action.partition)) {
-      spdlog::warn("removed {} left by an interrupted archive", stale);
-    }
-    archive::ArchiveWriter writer(paths.archive);
+    paths = co_await PreparePaths(files, policy.archive_dir, settings.database, action, env.Now());
+    writer = co_await archive::OffLoopWriter::Open(files, paths.archive);
+    // The COPY stays on the loop; its data goes to the pool in batches, and the COPY waits (in
+    // `pace`, never blocking the loop) while the pool is behind.
+    archive::OffLoopWriter& out = *writer;
+    std::function<void(std::string_view)> sink = [&out](std::string_view data) { out.Write(data); };
+    std::function<asio::awaitable<void>()> pace = [&out] { return out.Pace(); };
     const long long copied = co_await conn.AsyncCopyOut(
-        archive::CopyOutStatement(conn, child, relkind, manifest.columns),
-        [&writer](std::string_view data) { writer.Write(data); });
+        archive::CopyOutStatement(conn, child, relkind, manifest.columns), std::move(sink),
+        std::move(pace));
     if (static_cast<std::uint64_t>(copied) != manifest.rows) {
       throw archive::CorruptArchive(
           fmt::format("COPY wrote {} rows, count(*) found {}", copied, manifest.rows));
     }
-    const archive::WrittenArchive written = writer.Commit();
+    const archive::WrittenArchive written = co_await writer->Finish();
     manifest.archive_file = std::filesystem::path(paths.archive).filename().string();
     manifest.raw_bytes = written.raw_bytes;
     manifest.compressed_bytes = written.compressed_bytes;
     manifest.sha256 = written.sha256;
-    archive::WriteManifest(paths.manifest, manifest);
   } catch (const pg::Error& e) {
     failure = e;
   }
   if (failure) {
+    // Removes the .partial, on the pool.
+    if (writer) co_await writer->Close();
     write.Failed(*failure);
     throw *failure;
   }
@@ -213,19 +226,37 @@ asio::awaitable<VerifiedArchive> ArchiveJob::WriteAndVerify(const std::string& r
                        {"raw_bytes", manifest.raw_bytes},
                        {"compressed_bytes", manifest.compressed_bytes},
                        {"sha256", manifest.sha256}}));
-
-  StepTimer verify(env, steps, "verify");
-  try {
-    if (settings.before_verify) settings.before_verify(paths.archive);
-    archive::VerifyAgainstManifest(manifest, paths.archive);
-  } catch (const pg::Error& e) {
-    // A bad archive is worth nothing and would only fill the disk on every retry.
-    RemoveFiles(paths);
-    verify.Failed(e);
-    throw;
-  }
-  verify.Done(DumpJson({{"file", paths.archive}, {"rows", manifest.rows}}));
+  co_await VerifyAndPublish(*writer, manifest, paths);
+  co_await writer->Close();
   co_return VerifiedArchive{.manifest = std::move(manifest), .paths = std::move(paths)};
+}
+
+asio::awaitable<void> ArchiveJob::VerifyAndPublish(archive::OffLoopWriter& writer,
+                                                   const archive::Manifest& manifest,
+                                                   const archive::ArchivePaths& paths) {
+  StepTimer verify(env, steps, "verify");
+  std::optional<pg::Error> failure;
+  try {
+    // The .partial is read back before anything final-named exists: a process killed before
+    // Publish leaves only .partial files, and a final-named manifest always stands beside a
+    // verified archive (writer.h).
+    if (settings.before_verify) settings.before_verify(writer.partial_path());
+    spdlog::debug("verifying {}", writer.partial_path());
+    co_await writer.Verify(manifest);
+    co_await writer.Publish(paths.manifest, manifest);
+  } catch (const pg::Error& e) {
+    failure = e;
+  }
+  if (!failure) {
+    verify.Done(DumpJson({{"file", paths.archive}, {"rows", manifest.rows}}));
+    co_return;
+  }
+  // A bad archive is worth nothing and would only fill the disk on every retry. (A Publish that
+  // failed halfway may have put the archive in place already.)
+  co_await writer.Close();
+  co_await RemoveFiles(files, paths);
+  verify.Failed(*failure);
+  throw *failure;
 }
 #pragma GCC diagnostic pop
 
@@ -294,7 +325,7 @@ asio::awaitable<void> ArchiveJob::DropAndCommit(const VerifiedArchive& archived)
   // A COMMIT lost with the connection may have happened: then the files are kept. Otherwise the
   // transaction did not commit, the table keeps its rows, and this attempt's archive has no use.
   if (!commit_sent || failure->error_class() != pg::ErrorClass::kConnection) {
-    RemoveFiles(archived.paths);
+    co_await RemoveFiles(files, archived.paths);
     spdlog::warn("{}.{}: the DROP failed after the archive was written; removed {} and {}",
                  action.schema, action.partition, archived.paths.archive, archived.paths.manifest);
   }
@@ -322,6 +353,9 @@ asio::awaitable<void> ArchiveAndDrop(pg::Connection& conn,
                                      const config::TableConfig& policy,
                                      const planner::Action& action, const ArchiveSettings& settings,
                                      std::vector<StepRecord>& steps) {
+  // The archive's file work runs on a thread of its own, owned here so that it outlives every
+  // piece of work posted to it: each is awaited before the job returns.
+  asio::thread_pool files(1);
   ArchiveJob job{.conn = conn,
                  .maintenance = maintenance,
                  .env = env,
@@ -329,7 +363,8 @@ asio::awaitable<void> ArchiveAndDrop(pg::Connection& conn,
                  .policy = policy,
                  .action = action,
                  .settings = settings,
-                 .steps = steps};
+                 .steps = steps,
+                 .files = files.get_executor()};
   std::optional<pg::Error> failure;
   try {
     co_await pg::RollBackOnError(conn, [&job] { return job.Run(); });

@@ -14,15 +14,19 @@
 //  2. one query: its columns, count(*), and facts for the manifest;
 //  3. COPY (columns) TO STDOUT (FORMAT text) (COPY (SELECT ...) for a partitioned table, whose
 //     sub-partitions hold its rows, or a foreign table), streamed through zstd into
-//     <archive_dir>/<database>/<schema>/<stem>.copy.zst.partial, fsynced, renamed into place,
-//     directory fsynced; then the JSON manifest beside it, written the same way (layout.h);
-//  4. verify: re-read the file, compare its SHA-256 with the one computed while writing, and its
-//     decompressed row count with count(*) and COPY's own count;
+//     <archive_dir>/<database>/<schema>/<stem>.copy.zst.partial and fsynced (layout.h);
+//  4. verify: re-read the .partial, compare its SHA-256 with the one computed while writing, and
+//     its decompressed row count with count(*) and COPY's own count; only then the manifest is
+//     written beside it as a .partial, the archive renamed into place, the directory fsynced,
+//     the manifest renamed into place and the directory fsynced again (writer.h);
 //  5. DROP TABLE, COMMIT.
+// Every file operation (compression and write, fsync, verification, renames, removals) runs on a
+// thread of the job's own, never on the event loop, which only streams the COPY and waits
+// (archive/off_loop_writer.h); memory stays bounded whatever the partition's size.
 // Any failure rolls the transaction back, so the table keeps all its rows; files of a failed
 // verification or a refused DROP or COMMIT are removed (after a broken connection the COMMIT may
-// have happened, and they are kept); a killed process leaves only a .partial, removed on the next
-// attempt.
+// have happened, and they are kept); a process killed before the verified archive is in place
+// leaves only .partial files, removed on the next attempt.
 #pragma once
 
 #include <chrono>
@@ -42,8 +46,8 @@ namespace partitiond::executor {
 struct ArchiveSettings {
   std::string database;  // the config label: the first directory level under archive_dir
   std::string conninfo;  // the database's, for the watchdog session (archive_watchdog.h)
-  // Fault injection for tests: called with the archive's path once it is in place, before it is
-  // verified. Empty in production.
+  // Fault injection for tests: called on the loop with the path of the written .partial, before
+  // it is verified. Empty in production.
   std::function<void(const std::string&)> before_verify;
 };
 

@@ -231,11 +231,12 @@ asio::awaitable<DatabaseReport> RunPassOn(pg::Connection& conn,
   report.applied = true;
   bool any_action = false;
   for (const auto& table : report.tables) any_action = any_action || !table.plan.actions.empty();
-  // Every applying pass checks the version (one or two small queries): a schema it may not upgrade,
-  // or a newer one, stops the pass before it acts. A missing one is created only when needed.
-  const bool audit =
-      co_await state::PrepareStateSchema(conn, database.name, maintenance.lock_timeout, any_action);
+  // A pass with nothing to do is the catalog query alone: the state schema matters only to a pass
+  // that acts. Such a pass checks the version first (one or two small queries): a schema it may
+  // not upgrade, or a newer one, stops it before it acts; a missing one is created.
   if (!any_action) co_return report;
+  const bool audit =
+      co_await state::PrepareStateSchema(conn, database.name, maintenance.lock_timeout, true);
   executor::ArchiveSettings archive{.database = database.name,
                                     .conninfo = database.conninfo,
                                     .before_verify = options.before_archive_verify};

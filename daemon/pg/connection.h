@@ -110,9 +110,12 @@ class Connection {
   // it arrives, so memory stays constant whatever the size; the socket is read only as fast as
   // `sink` consumes. Returns the row count the server reports. If `sink` throws, the COPY is
   // cancelled, its end is awaited (the transaction, if any, is then aborted) and the sink's
-  // exception is rethrown. Yields to the loop every few MiB so other coroutines keep running.
+  // exception is rethrown. Yields to the loop every few MiB so other coroutines keep running;
+  // `pace`, when given, is awaited there instead of a plain yield (it must not throw): a sink
+  // that hands the data on to another thread waits in it while that thread is behind.
   asio::awaitable<long long> AsyncCopyOut(std::string sql,
-                                          std::function<void(std::string_view)> sink);
+                                          std::function<void(std::string_view)> sink,
+                                          std::function<asio::awaitable<void>()> pace = {});
   // COPY ... FROM STDIN, streamed: `source` fills its argument with the next chunk and returns
   // false at the end. If `source` throws, the COPY is ended with an error (nothing is loaded)
   // and the exception is rethrown. Returns the row count the server reports.

@@ -44,7 +44,8 @@ asio::awaitable<long long> Connection::FinishCopy(const std::string& sql,
 }
 
 asio::awaitable<long long> Connection::AsyncCopyOut(std::string sql,
-                                                    std::function<void(std::string_view)> sink) {
+                                                    std::function<void(std::string_view)> sink,
+                                                    std::function<asio::awaitable<void>()> pace) {
   co_await StartCopy(sql, PGRES_COPY_OUT);
   PGconn* conn = conn_.get();
   std::exception_ptr sink_failure;
@@ -67,7 +68,11 @@ asio::awaitable<long long> Connection::AsyncCopyOut(std::string sql,
       since_yield += static_cast<std::size_t>(size);
       if (since_yield >= kYieldEveryBytes) {
         since_yield = 0;
-        co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        if (pace && !sink_failure) {
+          co_await pace();
+        } else {
+          co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        }
       }
       continue;
     }

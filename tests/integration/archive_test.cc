@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -233,6 +234,31 @@ TEST_F(ArchiveTest, CorruptArchiveIsCaughtByVerificationAndNothingIsDropped) {
   EXPECT_EQ(QueryText("SELECT sqlstate FROM partitiond.audit WHERE step IS NULL AND action = "
                       "'archive'"),
             "XX001");
+  ExpectNextPassArchives(Config(ArchiveDir()), 3000);
+}
+
+// A process killed while it verifies the archive (here: at the fault-injection hook, just before
+// the read-back) leaves only the .partial it was verifying: no final-named archive and no
+// manifest that would claim an archive nobody verified. The next pass cleans it up and archives.
+TEST_F(ArchiveTest, KillNineBeforeVerificationLeavesOnlyAPartial) {
+  CreateEvents(3000);
+  const config::Config config = config::LoadConfigFile(Config(ArchiveDir()));
+  const auto now = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::sys_days(std::chrono::year(2024) / 4 / 15).time_since_epoch());
+  // The pass runs in a child process (a death test) that SIGKILLs itself at the hook.
+  const auto pass_killed_at_verification = [&config, now] {
+    auto env = MakeSystemEnv();
+    maintenance::PassOptions options{.apply = true, .now_is_explicit = true};
+    options.before_archive_verify = [](const std::string&) { raise(SIGKILL); };
+    RunToCompletion(maintenance::RunPass(config.databases[0], config.maintenance, *env,
+                                         std::chrono::sys_seconds(now), options));
+    std::exit(0);
+  };
+  EXPECT_EXIT(pass_killed_at_verification(), ::testing::KilledBySignal(SIGKILL), "");
+  EXPECT_THAT(Files(".copy.zst"), IsEmpty());
+  EXPECT_THAT(Files(".manifest.json"), IsEmpty());
+  EXPECT_THAT(Files(".partial"), SizeIs(1));
+  ExpectJanuaryIntact(3000);
   ExpectNextPassArchives(Config(ArchiveDir()), 3000);
 }
 

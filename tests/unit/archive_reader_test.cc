@@ -24,9 +24,10 @@ class VerifyAgainstManifestTest : public ::testing::Test {
     ArchiveWriter writer(path_);
     writer.Write("1\ta\n2\tb\\nstill b\n");
     writer.Write("3\tc\n");
-    const WrittenArchive written = writer.Commit();
+    const WrittenArchive written = writer.Finish();
     manifest_.rows = 3;
     manifest_.sha256 = written.sha256;
+    writer.Publish(directory_ + "/t.manifest.json", manifest_);
   }
   void TearDown() override { std::filesystem::remove_all(directory_); }
 
