@@ -44,6 +44,12 @@ asio::awaitable<Role> ClaimLeadership(pg::Connection& conn) {
   co_return Role{.standby = r.GetBool(0, 0), .leader = r.GetBool(0, 1)};
 }
 
+asio::awaitable<void> ReleaseLeadership(pg::Connection& conn) {
+  co_await conn.AsyncExec(
+      "SELECT pg_advisory_unlock(1885434484, hashtext(current_database())) FROM (SELECT " + Held() +
+      " AS held) s WHERE held");
+}
+
 asio::awaitable<bool> StillLeader(pg::Connection& conn) {
   const pg::Result r = co_await conn.AsyncExec("SELECT " + Held());
   co_return r.GetBool(0, 0);

@@ -27,6 +27,10 @@ asio::awaitable<Role> ClaimLeadership(pg::Connection& conn);
 
 // Whether this session still holds the lock (checked before each action). Throws pg::Error.
 asio::awaitable<bool> StillLeader(pg::Connection& conn);
+// Gives the leadership lock up at once (a worker stopping for a reload or shutdown): closing the
+// session would release it too, but only once the server's backend has exited, which a new
+// worker's first pass can beat.
+asio::awaitable<void> ReleaseLeadership(pg::Connection& conn);
 
 // StillLeader, and when it holds the lock, also writes the heartbeat (this session's backend,
 // `daemon_host`, `daemon_pid`, the server's clock) in the same statement. Throws pg::Error, e.g.

@@ -56,6 +56,13 @@ asio::awaitable<void> DatabaseWorker::Run() {
     }
     if (failure) co_await RestartAfter(failure);
   }
+  if (conn_ && status_.leader) {
+    try {
+      co_await maintenance::ReleaseLeadership(*conn_);
+    } catch (const pg::Error& e) {
+      spdlog::debug("database {}: releasing leadership: {}", database_.name, e.what());
+    }
+  }
   conn_.reset();
   // A stopped worker (shutdown, or replaced by a reload) no longer holds anything.
   status_.connected = status_.leader = false;
