@@ -1,4 +1,4 @@
--- Row-level security validation (the seed's "RLS validation script"; issue 6, point 4).
+-- Row-level security validation.
 --
 --   psql -v ON_ERROR_STOP=1 -f sql/validate_rls.sql DBNAME
 --

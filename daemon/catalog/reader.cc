@@ -31,7 +31,7 @@ parents AS (
          pg_get_userbyid(c.relowner) AS owner,
          (SELECT spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace) AS tablespace,
          pt.partstrat, pt.partnatts, a.attname, a.atttypid,
-         -- What a new partition must carry over from its parent (GUIDE §1, fidelity).
+         -- What a new partition must carry over from its parent (owner, grants, RLS and policies).
          {fidelity}::text AS fidelity
   FROM wanted w
   LEFT JOIN pg_namespace n ON n.nspname = w.nspname

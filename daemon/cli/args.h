@@ -1,4 +1,4 @@
-// Command-line parsing for the commands of GUIDE §2. Pure: no I/O besides the returned values.
+// Command-line parsing for the commands in commands.h. Pure: no I/O besides the returned values.
 #pragma once
 
 #include <chrono>

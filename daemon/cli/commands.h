@@ -1,5 +1,5 @@
-// The commands of GUIDE §2. Each returns the process exit code; output goes to the given streams
-// (logs go to spdlog's stderr sink).
+// The subcommands of `partitiond` (run, once, plan, status, ...). Each returns the process exit
+// code; output goes to the given streams (logs go to spdlog's stderr sink).
 #pragma once
 
 #include <functional>

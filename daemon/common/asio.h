@@ -1,5 +1,6 @@
 // The one place Boost.Asio comes in. Boost 1.74's awaitable.hpp uses std::exchange without
-// including <utility> (GUIDE §6), so <utility> must come first.
+// including <utility>, which GCC 12's libstdc++ no longer pulls in by other headers, so <utility>
+// must come first (reproducer: tests/gcc/asio_utility_include.cc).
 #pragma once
 
 // clang-format off

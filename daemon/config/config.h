@@ -1,5 +1,5 @@
 // The validated, immutable configuration. Everything here has passed every semantic check; code
-// downstream never re-validates. See GUIDE §2 for the YAML it comes from.
+// downstream never re-validates. The YAML it comes from: config/partitiond.example.yaml.
 #pragma once
 
 #include <chrono>

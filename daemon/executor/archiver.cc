@@ -287,7 +287,7 @@ asio::awaitable<std::string> ArchiveJob::BoundInTime() {
   // owner see every row; row_security = off turns any policy still in the way into an error.
   // (A foreign table has no row level security to lift.)
   // Built outside the co_await: GCC 12 destroys temporaries of a conditional expression inside
-  // a co_await expression twice.
+  // a co_await expression twice (tests/gcc/coro_conditional_temporaries.cc).
   std::string no_force;
   if (relkind != "f") no_force = fmt::format("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY; ", child);
   co_await conn.AsyncExec(fmt::format(

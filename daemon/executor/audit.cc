@@ -78,7 +78,8 @@ asio::awaitable<void> WriteAudit(pg::Connection& conn, const std::vector<AuditRe
   if (records.empty()) co_return;
   nlohmann::json actions = nlohmann::json::array();
   for (const auto& record : records) actions.push_back(RecordJson(record));
-  // Built outside the co_await: GCC 12 miscompiles braced lists inside a co_await expression.
+  // Built outside the co_await: GCC 12 rejects a braced list initializing a coroutine's argument
+  // inside a co_await expression (tests/gcc/coro_braced_list_argument.cc).
   pg::Params params = {DumpJson(actions), HostName(), std::to_string(getpid())};
   co_await conn.AsyncExec(kInsertAudit, std::move(params));
 }

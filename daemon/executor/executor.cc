@@ -177,8 +177,8 @@ asio::awaitable<PartitionState> Executor::ReadState(const catalog::TableSnapshot
   co_return state;
 }
 
-// One branch per step, each awaiting one recipe. Written as an if-chain: GCC 12 miscompiles
-// co_await inside switch statements and conditions.
+// One branch per step, each awaiting one recipe, with no co_await in a condition: GCC 12
+// miscompiles that (tests/gcc/coro_await_in_condition.cc).
 asio::awaitable<void> Executor::Perform(const Decision& decision,
                                         const catalog::TableSnapshot& table,
                                         const config::TableConfig& policy,

@@ -1,9 +1,9 @@
-// The low-lock DDL recipes of GUIDE §3, one coroutine per database step. Each step is one short
-// transaction with SET LOCAL lock_timeout sent in one round trip, or (for DETACH ... CONCURRENTLY /
-// FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under the session
-// lock_timeout the connection must have been opened with. MarkAndDetach sends several of these in
-// one round trip. Steps throw pg::Error; the caller decides whether to retry. A step that gives a
-// partition the parent's security ends with the guard of security_guard.h: its error
+// The low-lock DDL recipes (docs/design.md), one coroutine per database step. Each step is one
+// short transaction with SET LOCAL lock_timeout sent in one round trip, or (for DETACH ...
+// CONCURRENTLY / FINALIZE, which PostgreSQL refuses inside a transaction block) one statement under
+// the session lock_timeout the connection must have been opened with. MarkAndDetach sends several
+// of these in one round trip. Steps throw pg::Error; the caller decides whether to retry. A step
+// that gives a partition the parent's security ends with the guard of security_guard.h: its error
 // (IsSecurityChanged) asks for the parent's security to be read again before the retry.
 #pragma once
 

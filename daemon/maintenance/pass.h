@@ -1,6 +1,6 @@
 // One maintenance pass over one database: connect, read the catalog snapshot (one query), plan
-// every table, and (when applying) execute and audit each action. This is the whole data flow of
-// GUIDE §3 for `plan` and `once`; the daemon loop runs the same pass on a schedule.
+// every table, and (when applying) execute and audit each action. This is the whole data flow
+// (config, catalog snapshot, plan, execute, record) for `plan` and `once`; the daemon loop runs the same pass on a schedule.
 #pragma once
 
 #include <chrono>
@@ -81,7 +81,7 @@ asio::awaitable<DatabaseReport> RunPass(const config::DatabaseConfig& database,
                                         const config::MaintenanceConfig& maintenance, Env& env,
                                         std::chrono::sys_seconds now, const PassOptions& options);
 
-// GUIDE §2 exit codes: 3 if any database was unreachable, else 1 if any table failed, else 0.
+// The exit code: 3 if any database was unreachable, else 1 if any table failed, else 0.
 int ExitCode(const std::vector<DatabaseReport>& reports);
 
 }  // namespace partitiond::maintenance

@@ -70,8 +70,9 @@ struct PipelinedStatement {
 class Connection {
  public:
   // Connects without blocking the loop, or throws pg::Error (class kConnection).
-  // GCC 12 mishandles coroutine parameters initialized from braced lists (double destruction),
-  // so callers pass named objects; they must outlive the co_await.
+  // GCC 12 destroys twice a temporary made from a braced initializer for a coroutine's reference
+  // parameter (tests/gcc/coro_braced_reference_argument.cc), so callers pass named objects; they
+  // must outlive the co_await.
   static asio::awaitable<Connection> AsyncOpen(const std::string& conninfo,
                                                const SessionOptions& options);
   // Blocking connect, for tests and tools.

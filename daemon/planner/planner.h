@@ -2,7 +2,7 @@
 // should take. No I/O, no clock, no randomness; this is where the calendar, time-zone and retention
 // rules live.
 //
-// Rules (GUIDE §2):
+// Rules:
 //  * Boundaries lie on a grid of the configured interval in the configured time zone. The grid is
 //    anchored on the newest existing partition whose range is exactly one interval; without one, on
 //    the natural calendar grid (hour, local midnight, ISO Monday, 1st of month, 1 January;

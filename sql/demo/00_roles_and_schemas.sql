@@ -1,5 +1,5 @@
--- partitiond demo, step 0: roles, schemas and a loading helper. Modelled on the StellaOps schemas in
--- the seed (scheduler, vuln): time-partitioned tables, tenant isolation by row-level security.
+-- partitiond demo, step 0: roles, schemas and a loading helper. Modelled on the StellaOps schemas
+-- (scheduler, vuln): time-partitioned tables, tenant isolation by row-level security.
 -- Load every file of sql/demo in name order into an empty database (scripts/demo does this):
 --   for f in sql/demo/*.sql; do psql -v ON_ERROR_STOP=1 -d partitiond_demo -f "$f"; done
 -- Roles are cluster-wide and created only when missing; everything else lives in the database.

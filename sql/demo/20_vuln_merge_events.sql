@@ -15,8 +15,8 @@ CREATE TABLE vuln.merge_events (
     previous_digest text,
     merged_digest   text        NOT NULL,
     payload         jsonb       NOT NULL DEFAULT '{}',
-    -- A hot field extracted from the payload (the seed's "generated columns: extract JSONB hot
-    -- keys"): computed on write, so queries filter and index it without parsing jsonb.
+    -- A hot field extracted from the payload (a generated column for a hot JSONB key):
+    -- computed on write, so queries filter and index it without parsing jsonb.
     severity        text        GENERATED ALWAYS AS (payload->>'severity') STORED,
     PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);

@@ -3,7 +3,7 @@
 DROP FUNCTION demo_setup.create_partitions(regclass, timestamptz, timestamptz, interval);
 DROP TABLE demo_setup.tenants;
 DROP SCHEMA demo_setup;
--- The seed's rule for tenant data: row level security enabled and forced, on every parent and
+-- The rule for tenant data: row level security enabled and forced, on every parent and
 -- partition (the owner too is then subject to the policies; superusers still bypass them).
 DO $$
 DECLARE

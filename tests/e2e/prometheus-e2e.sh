@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end with real parts (issue 4, point 4): a throwaway PostgreSQL 15, `partitiond run` with
+# End to end with real parts: a throwaway PostgreSQL 15, `partitiond run` with
 # metrics on a free port, and Debian's Prometheus server scraping it every second with the alert
 # rules loaded. Fails if any expression of any panel of grafana/partitiond.json returns no data,
 # if `promtool check metrics` rejects a real scrape, or if rows put into a default partition do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Footprint of an idle `partitiond run` with 100 managed tables (issue 3, point 8):
+# Footprint of an idle `partitiond run` with 100 managed tables:
 #  - resident memory (VmRSS) after the first pass must stay under 30 MiB;
 #  - between passes the daemon must use no CPU at all: no polling loops, only timers.
 # Usage: check-footprint.sh PARTITIOND_BINARY [IDLE_SECONDS]. Prints the figures it measured.

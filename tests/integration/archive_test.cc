@@ -1,4 +1,4 @@
-// retention_action: archive on a real PostgreSQL 15 (issue 5): the archive round trip through
+// retention_action: archive on a real PostgreSQL 15: the archive round trip through
 // `partitiond restore`, and no data loss under faults (kill -9 mid-COPY, server restart
 // mid-COPY, unwritable directory, full disk, corrupted archive).
 #include <gmock/gmock.h>

@@ -5,7 +5,7 @@
 //
 // Daemons run with a 1 s interval and no jitter. Tests wait for the daemon's own log lines (every
 // wait blocks in poll() on its output and has a generous timeout that only bounds a hang); the
-// bounds the issue sets (takeover within an interval, exit within 10 s) are asserted separately.
+// required bounds (takeover within an interval, exit within 10 s) are asserted separately.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

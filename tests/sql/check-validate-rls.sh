@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests sql/validate_rls.sql (issue 6, point 4) both ways on a throwaway PostgreSQL 15 cluster:
+# Tests sql/validate_rls.sql both ways on a throwaway PostgreSQL 15 cluster:
 #  - a healthy schema (partitioned tables with tenant_id, two partition levels, a parent with a
 #    dropped column, a partition attached with another column order, odd identifiers; RLS enabled
 #    and forced with the same policies on every level) passes, also for a non-superuser role;
@@ -236,7 +236,7 @@ breakage subpartition_missing_policies \
   "| policy missing | policy hide_deleted of root app.logs" \
   "| policy missing | policy reader_read of root app.logs"
 
-# Beyond the brief's list: roles, an extra policy (odd identifiers), and a policy changed on the
+# Beyond the basic checks: roles, an extra policy (odd identifiers), and a policy changed on the
 # parent only (drift: every partition is reported).
 breakage partition_policy_other_roles \
   "ALTER POLICY reader_read ON app.logs_p2024 TO rls_app" \

@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/pg_cluster.h"
+
 extern char** environ;
 
 namespace partitiond::testing {
@@ -73,7 +75,7 @@ DaemonProcess::DaemonProcess(std::string label, const std::vector<std::string>& 
   posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> words = wrapper;
-  words.push_back(PARTITIOND_BINARY);
+  words.push_back(PartitiondBinary());
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& word : words) argv.push_back(word.data());

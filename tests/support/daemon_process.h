@@ -23,7 +23,7 @@ namespace partitiond::testing {
 
 class DaemonProcess {
  public:
-  // Starts PARTITIOND_BINARY with `args` (argv words, no shell). `label` names it in failure
+  // Starts PartitiondBinary() with `args` (argv words, no shell). `label` names it in failure
   // output. Fails the test (and leaves pid() at -1) if it cannot start. `wrapper` (argv words, the
   // first looked up in PATH) runs first and must exec the binary in the same process (as
   // `unshare --mount -- ...` does); `extra_env` ("NAME=value") is added to the environment.

@@ -106,7 +106,7 @@ CliResult DatabaseTest::RunCli(const std::string& args, const std::string& wrapp
   const std::string out = tmp_dir_ + "/cli.out";
   const std::string err = tmp_dir_ + "/cli.err";
   CliResult result;
-  result.exit_code = RunShell(fmt::format("{} {} {} >{} 2>{}", wrapper, PARTITIOND_BINARY, args,
+  result.exit_code = RunShell(fmt::format("{} {} {} >{} 2>{}", wrapper, PartitiondBinary(), args,
                                           ShellQuote(out), ShellQuote(err)));
   result.out = ReadFile(out);
   result.err = ReadFile(err);

@@ -6,10 +6,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <gtest/gtest.h>
 
 namespace partitiond::testing {
 namespace {
@@ -17,6 +17,11 @@ namespace {
 constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
 
 bool IsRoot() { return geteuid() == 0; }
+
+bool EnvIs(const char* name, const std::string& value) {
+  const char* set = std::getenv(name);
+  return set != nullptr && value == set;
+}
 
 // initdb and postgres refuse to run as root, so as root the cluster belongs to `postgres`.
 std::string AsClusterOwner(const std::string& command) {
@@ -42,9 +47,49 @@ int RunShell(const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string PartitiondBinary() {
+  const char* binary = std::getenv("PARTITIOND_TEST_BINARY");
+  return binary != nullptr && *binary != '\0' ? binary : PARTITIOND_BINARY;
+}
+
 PgCluster& PgCluster::Shared() {
-  static PgCluster cluster;
-  return cluster;
+  static const std::unique_ptr<PgCluster> cluster = [] {
+    const char* details = std::getenv(kClusterEnv);
+    return std::unique_ptr<PgCluster>(details != nullptr && *details != '\0'
+                                          ? new PgCluster(std::string(details))
+                                          : new PgCluster());
+  }();
+  return *cluster;
+}
+
+void PgCluster::StartDetached(const std::string& details_file) {
+  StopDetached(details_file);
+  PgCluster cluster;
+  // Written whole, then renamed: a reader never sees half of it.
+  const std::string partial = details_file + ".partial";
+  std::ofstream(partial, std::ios::trunc) << cluster.dir_ << "\n" << cluster.port_ << "\n";
+  std::filesystem::rename(partial, details_file);
+  cluster.owned_ = false;
+}
+
+void PgCluster::StopDetached(const std::string& details_file) {
+  if (!std::filesystem::exists(details_file)) return;
+  try {
+    PgCluster cluster(details_file);
+    cluster.owned_ = true;
+  } catch (const std::runtime_error&) {
+    // Its directory is gone already (a cleaned /tmp): only the file is left to remove.
+  }
+  std::filesystem::remove(details_file);
+}
+
+PgCluster::PgCluster(const std::string& details_file) : owned_(false) {
+  std::ifstream in(details_file);
+  if (!(in >> dir_ >> port_) || !std::filesystem::is_directory(dir_)) {
+    throw std::runtime_error(details_file + " names no running test cluster (" + kClusterEnv +
+                             "); run `integration_cluster start " + details_file + "` first");
+  }
+  data_dir_ = dir_ + "/data";
 }
 
 PgCluster::PgCluster() {
@@ -121,6 +166,11 @@ void PgCluster::Promote() {
 }
 
 void PgCluster::Restart() {
+  if (!owned_ && !EnvIs(kExclusiveEnv, "1")) {
+    throw std::runtime_error(
+        "this test restarts the cluster other ctest processes share: list it as RUN_SERIAL in "
+        "tests/integration/ctest-properties.cmake");
+  }
   const std::string restart = AsClusterOwner(
       fmt::format("{}/pg_ctl -D {} -o {} -l {}/server.log -m fast -w -t 60 restart >/dev/null",
                   kPgBin, ShellQuote(data_dir_), ShellQuote(ServerOptions()), ShellQuote(dir_)));
@@ -130,7 +180,9 @@ void PgCluster::Restart() {
   }
 }
 
-PgCluster::~PgCluster() { Stop(); }
+PgCluster::~PgCluster() {
+  if (owned_) Stop();
+}
 
 void PgCluster::Stop() {
   if (dir_.empty()) return;
@@ -142,8 +194,13 @@ void PgCluster::Stop() {
 }
 
 std::string PgCluster::CreateDatabase(const std::string& prefix, const std::string& options) {
-  const std::string name = fmt::format("{}_{}_{}", prefix, getpid(), next_database_++);
   pg::Connection admin = Connect("postgres");
+  // Other processes share the cluster, and a process id comes back once the kernel wraps around:
+  // skip names an earlier process took.
+  std::string name;
+  do {
+    name = fmt::format("{}_{}_{}", prefix, getpid(), next_database_++);
+  } while (admin.Exec("SELECT 1 FROM pg_database WHERE datname = $1", {name}).rows() > 0);
   admin.Exec("CREATE DATABASE " + admin.QuoteIdentifier(name) + (options.empty() ? "" : " ") +
              options);
   return name;

@@ -1,7 +1,14 @@
 // A throwaway PostgreSQL 15 cluster for integration tests: initdb in a temporary directory, its
-// own Unix socket directory and no TCP listener, started on first use and removed when the test
-// program ends. Works as root (the server runs as the `postgres` user via runuser) and as a
-// normal user. Each test creates its own database, so tests do not see each other's tables.
+// own Unix socket directory and no TCP listener. Works as root (the server runs as the `postgres`
+// user via runuser) and as a normal user. Each test creates its own database, so tests do not see
+// each other's tables.
+//
+// Under ctest every integration test is its own process, and all of them share one cluster: the
+// `integration.cluster_setup` test runs `integration_cluster start FILE`, which starts it and
+// writes where it is to FILE; the tests find FILE through $PARTITIOND_TEST_CLUSTER; the
+// `integration.cluster_cleanup` test stops and removes it. Without that variable (the
+// integration_tests binary run by hand) the program starts its own cluster on first use and
+// removes it when the program ends.
 #pragma once
 
 #include <memory>
@@ -11,10 +18,23 @@
 
 namespace partitiond::testing {
 
+// Names the file written by StartDetached; when set, Shared() uses the cluster it describes.
+inline constexpr const char* kClusterEnv = "PARTITIOND_TEST_CLUSTER";
+// Set to 1 for tests that may restart the shared cluster: ctest must run them alone (RUN_SERIAL),
+// since a restart cuts every other test's sessions.
+inline constexpr const char* kExclusiveEnv = "PARTITIOND_TEST_CLUSTER_EXCLUSIVE";
+
 class PgCluster {
  public:
-  // The process-wide cluster, started on the first call. Fails the test program if it cannot start.
+  // The process-wide cluster: the one $PARTITIOND_TEST_CLUSTER describes, else one started on the
+  // first call. Throws std::runtime_error if it cannot start.
   static PgCluster& Shared();
+
+  // Starts a cluster that outlives this process and writes its location to `details_file`. A
+  // cluster a previous, interrupted run left behind in that file is stopped first.
+  static void StartDetached(const std::string& details_file);
+  // Stops and removes the cluster `details_file` describes, and the file. Quiet if it is absent.
+  static void StopDetached(const std::string& details_file);
 
   ~PgCluster();
   PgCluster(const PgCluster&) = delete;
@@ -37,7 +57,8 @@ class PgCluster {
   // Promotes a standby to a primary (pg_ctl promote), waiting until it accepts writes.
   void Promote();
   // Restarts the server (pg_ctl restart -m fast): every session is terminated. Connections made
-  // before must be opened again.
+  // before must be opened again. On a cluster shared between processes only with
+  // $PARTITIOND_TEST_CLUSTER_EXCLUSIVE=1 (else throws std::runtime_error naming the fix).
   void Restart();
 
   const std::string& socket_dir() const { return dir_; }
@@ -47,6 +68,8 @@ class PgCluster {
 
  private:
   PgCluster();
+  // The running cluster `details_file` describes; not stopped when destroyed.
+  explicit PgCluster(const std::string& details_file);
   // A standby of `primary`; see StartStandby().
   PgCluster(const PgCluster& primary, int port);
   // Makes dir_ (owned by the cluster's user) for a cluster on `port`.
@@ -59,8 +82,12 @@ class PgCluster {
   std::string data_dir_;
   int port_ = 0;
   int next_database_ = 0;
+  bool owned_ = true;  // stopped and removed when destroyed
 };
 
+// The partitiond binary the tests run: $PARTITIOND_TEST_BINARY when set (a sanitized build, say),
+// else the one built beside the tests.
+std::string PartitiondBinary();
 // Runs a shell command line; returns its exit status. Output goes to the test's output.
 int RunShell(const std::string& command);
 // Single-quotes `text` for a POSIX shell.
