@@ -1,6 +1,7 @@
 // One maintenance pass over one database: connect, read the catalog snapshot (one query), plan
 // every table, and (when applying) execute and audit each action. This is the whole data flow
-// (config, catalog snapshot, plan, execute, record) for `plan` and `once`; the daemon loop runs the same pass on a schedule.
+// (config, catalog snapshot, plan, execute, record) for `plan` and `once`; the daemon loop runs the
+// same pass on a schedule.
 #pragma once
 
 #include <chrono>

@@ -243,8 +243,8 @@ void AppendCreates(const Pass& pass, TablePlan& plan) {
   for (const Piece& piece : MissingPieces(pass, gaps, plan.warnings)) {
     const auto start = chr::floor<chr::seconds>(pass.Local(piece.lo));
     std::string name = PartitionName(pass.table.configured.table, start, pass.policy.interval);
-    // Appended piecewise: GCC 12 -O3 reports a bogus -Wrestrict on chained operator+ (GCC PR 105329,
-    // tests/gcc/wrestrict_string_concatenation.cc).
+    // Appended piecewise: GCC 12 -O3 reports a bogus -Wrestrict on chained operator+ (GCC PR
+    // 105329, tests/gcc/wrestrict_string_concatenation.cc).
     std::string range = "[";
     range.append(pass.Format(piece.lo)).append(", ").append(pass.Format(piece.hi)).append(")");
     if (auto [it, inserted] = taken.emplace(name, false); !inserted) {
